@@ -1,0 +1,15 @@
+"""Defaults of the ATAS area, defined once."""
+
+from __future__ import annotations
+
+from exportctl.config import CONTROL_LISTS_DIR, SOURCES_DIR
+
+CAH_VERSION = "1.3.4"
+CAH_SOURCE_DIR = SOURCES_DIR / "hecos-cah-1.3.4"
+CAH_DIR = CONTROL_LISTS_DIR / "cah" / CAH_VERSION
+ATAS_SOURCE_DIR = SOURCES_DIR / "atas"
+RULES_DIR = CONTROL_LISTS_DIR / "atas" / "rules"
+
+SUBJECT_TOP_K = 5
+# Subjects scoring below this fraction of the best subject's score are not suggested.
+SUBJECT_MIN_RELATIVE_SCORE = 0.2
