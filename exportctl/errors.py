@@ -1,0 +1,61 @@
+"""Typed errors with stable codes. User-facing text says what went wrong and what to do."""
+
+from __future__ import annotations
+
+
+class ExportctlError(Exception):
+    """Base class: every error the package raises on purpose."""
+
+    code = "E000"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"[{self.code}] {message}")
+        self.message = message
+
+
+class SourceFormatError(ExportctlError):
+    """The input is not a control-list text or PDF the importer can read."""
+
+    code = "E100"
+
+
+class DatasetError(ExportctlError):
+    """An imported dataset is missing, incomplete or fails its checksum."""
+
+    code = "E110"
+
+
+class UnknownCodeError(ExportctlError):
+    """A control code that is not in the loaded list."""
+
+    code = "E120"
+
+    def __init__(self, code: str, nearest: list[str]) -> None:
+        hint = f" Nearest existing codes: {', '.join(nearest)}." if nearest else ""
+        super().__init__(f"No clause '{code}' in the loaded list.{hint}")
+        self.requested = code
+        self.nearest = nearest
+
+
+class IndexMismatchError(ExportctlError):
+    """A built index was made from another list version or other library versions."""
+
+    code = "E130"
+
+
+class InputTextError(ExportctlError):
+    """Text given for suggestion cannot be used (empty, binary, ...)."""
+
+    code = "E140"
+
+
+class RulesError(ExportctlError):
+    """An ATAS rules file is malformed."""
+
+    code = "E200"
+
+
+class AtasInputError(ExportctlError):
+    """An ATAS question has a malformed CAH code, unknown country or level."""
+
+    code = "E210"
