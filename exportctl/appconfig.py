@@ -1,0 +1,48 @@
+"""Settings of the web app, its case database and its sign-in, defined once.
+
+Every value can be overridden by an environment variable, so a deployment changes
+configuration, not code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from exportctl.config import PROJECT_DIR
+
+#: Run-time files (the default SQLite database). Git-ignored.
+VAR_DIR = Path(os.environ.get("EXPORTCTL_VAR_DIR", PROJECT_DIR / "var")).expanduser()
+
+#: SQLAlchemy URL of the case database. SQLite by default; for several officers on a server use
+#: PostgreSQL, e.g. ``postgresql+psycopg://exportctl@dbhost/exportctl`` (``pip install
+#: 'exportctl[postgres]'``).
+DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'exportctl.sqlite3'}"
+
+
+def database_url() -> str:
+    """The configured database URL (read at call time so tests and deployments can set it)."""
+    return os.environ.get("EXPORTCTL_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+#: Local sign-in accounts (password hashes, names, roles). The shipped file holds the demo
+#: accounts documented in the README; replace it, or switch to single sign-on, before real use.
+DEFAULT_USERS_FILE = PROJECT_DIR / "config" / "users.toml"
+
+
+def users_file() -> Path:
+    value = os.environ.get("EXPORTCTL_USERS_FILE")
+    return Path(value).expanduser() if value else DEFAULT_USERS_FILE
+
+
+#: Uploads. A single abstract document and a batch file have separate size limits; the
+#: Streamlit server limit in ``.streamlit/config.toml`` (``server.maxUploadSize``) is higher
+#: so that our own, clearer message is the one users see.
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_BATCH_BYTES = 20 * 1024 * 1024
+MAX_BATCH_ROWS = 2_000
+DOCUMENT_TYPES = ("txt", "pdf", "docx")
+BATCH_TYPES = ("csv", "xlsx")
+
+#: Excel cannot hold more than this many characters in a cell.
+EXCEL_MAX_CELL_CHARS = 32_767

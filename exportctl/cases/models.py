@@ -1,0 +1,167 @@
+"""Database tables of the case store (SQLAlchemy 2 declarative).
+
+Times are stored as naive UTC datetimes: SQLite keeps no time zone, and Excel has none either.
+``cases.version`` and ``suggestions.version`` are optimistic-lock counters: a save names the
+version it was made from and fails cleanly if someone else saved first. ``audit_events`` is
+append-only, enforced by database triggers on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DDL,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    abstract: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str | None] = mapped_column(String(300))
+    researcher: Mapped[str] = mapped_column(String(200), index=True)
+    researcher_name: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(200))
+    partner_country: Mapped[str | None] = mapped_column(String(200))
+    visitor_nationality: Mapped[str | None] = mapped_column(String(200))
+    visitor_level: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    decision: Mapped[str | None] = mapped_column(String(50))
+    atas_decision: Mapped[str | None] = mapped_column(String(50))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    officer: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    list_version: Mapped[str] = mapped_column(String(100))
+    rules_version: Mapped[str | None] = mapped_column(String(100))
+    atas_summary: Mapped[str | None] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    suggestions: Mapped[list[SuggestionRow]] = relationship(
+        back_populates="case", order_by="SuggestionRow.id"
+    )
+    answers: Mapped[list[AnswerRow]] = relationship(back_populates="case", order_by="AnswerRow.id")
+
+
+class SuggestionRow(Base):
+    __tablename__ = "suggestions"
+    __table_args__ = (UniqueConstraint("case_id", "code", name="uq_suggestion_case_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(100))
+    entry: Mapped[str] = mapped_column(String(50))
+    list_name: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    evidence_json: Mapped[str] = mapped_column(Text, default="[]")
+    thresholds_json: Mapped[str] = mapped_column(Text, default="[]")
+    related: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    case: Mapped[CaseRow] = relationship(back_populates="suggestions")
+
+
+class AnswerRow(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("case_id", "key", name="uq_answer_case_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    key: Mapped[str] = mapped_column(String(50))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str] = mapped_column(String(200))
+    answered_at: Mapped[datetime] = mapped_column(DateTime)
+
+    case: Mapped[CaseRow] = relationship(back_populates="answers")
+
+
+class AuditRow(Base):
+    """One change, never updated or deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+    list_version: Mapped[str | None] = mapped_column(String(100))
+    rules_version: Mapped[str | None] = mapped_column(String(100))
+
+
+class MetaRow(Base):
+    __tablename__ = "exportctl_meta"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+_APPEND_ONLY = "audit_events is append-only"
+
+event.listen(
+    AuditRow.__table__,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
+    ).execute_if(dialect="sqlite"),
+)
+event.listen(
+    AuditRow.__table__,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
+    ).execute_if(dialect="sqlite"),
+)
+event.listen(
+    AuditRow.__table__,
+    "after_create",
+    DDL(
+        "CREATE OR REPLACE FUNCTION exportctl_audit_append_only() RETURNS trigger AS $$ "
+        f"BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END; $$ LANGUAGE plpgsql"
+    ).execute_if(dialect="postgresql"),
+)
+event.listen(
+    AuditRow.__table__,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION exportctl_audit_append_only()"
+    ).execute_if(dialect="postgresql"),
+)

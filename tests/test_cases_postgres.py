@@ -1,0 +1,162 @@
+"""The case store on a real PostgreSQL server, started for these tests from Debian's
+``postgresql`` package. Skipped when the server or the ``psycopg`` driver is not installed."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from helpers_cases import OFFICER, OFFICER_2, RESEARCHER, stored_result
+
+from exportctl.cases import CaseRepository, CaseStoreError, ConcurrentEditError
+
+pytest.importorskip("psycopg")
+
+ABSTRACT = "Radiation-hardened microcontroller for satellites."
+
+
+def _bindir() -> str | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return os.path.dirname(found[-1]) if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    bindir = _bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    # Not under pytest's private temporary directory: the server's own user must reach it.
+    base = Path(tempfile.mkdtemp(prefix="exportctl-pg-"))
+    data, sockets = base / "data", base / "sockets"
+    sockets.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user")
+        shutil.chown(base, "postgres")
+        shutil.chown(sockets, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run(
+        [*prefix, f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *prefix,
+            f"{bindir}/pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                CaseRepository.open(url).dispose()
+                break
+            except CaseStoreError:  # the server is not accepting connections yet
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield url
+    finally:
+        subprocess.run(
+            [*prefix, f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_cases_postgres_flow_and_append_only_audit(postgres_url):
+    import sqlalchemy
+
+    repo = CaseRepository.open(postgres_url)
+    case_id = repo.create_case(
+        RESEARCHER, title="MCU", abstract=ABSTRACT, result=stored_result(ABSTRACT)
+    )
+    case = repo.get_case(OFFICER, case_id)
+    repo.review_suggestion(
+        OFFICER, case.suggestions[0].id, status="confirmed", note=None, expected_version=1
+    )
+    case = repo.get_case(OFFICER, case_id)
+    repo.decide(
+        OFFICER,
+        case_id,
+        decision="listed_licence_needed",
+        atas_decision="not_required",
+        note=None,
+        expected_version=case.version,
+    )
+    assert repo.get_case(RESEARCHER, case_id).decision == "listed_licence_needed"
+    with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"):
+        with repo.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE audit_events SET actor = 'x'")
+    repo.dispose()
+
+
+def test_cases_postgres_concurrent_decisions(postgres_url):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    first, second = CaseRepository.open(postgres_url), CaseRepository.open(postgres_url)
+    case_id = first.create_case(
+        RESEARCHER, title="MCU 2", abstract=ABSTRACT, result=stored_result(ABSTRACT)
+    )
+    case = first.get_case(OFFICER, case_id)
+    barrier = threading.Barrier(2)
+
+    def decide(repo, user, decision):
+        barrier.wait()
+        try:
+            repo.decide(
+                user,
+                case_id,
+                decision=decision,
+                atas_decision="not_required",
+                note=None,
+                expected_version=case.version,
+            )
+        except ConcurrentEditError as error:
+            return error
+        return None
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = [
+            f.result()
+            for f in [
+                pool.submit(decide, first, OFFICER, "not_listed"),
+                pool.submit(decide, second, OFFICER_2, "refer_ecju"),
+            ]
+        ]
+    assert sum(isinstance(o, ConcurrentEditError) for o in outcomes) == 1
+    decided = [e for e in first.audit_trail(OFFICER, case_id) if e.action == "case_decided"]
+    assert len(decided) == 1
+    first.dispose()
+    second.dispose()
