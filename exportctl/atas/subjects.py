@@ -1,0 +1,276 @@
+"""Suggest CAH3 subject codes for a text, with the HECoS subjects and words that matched.
+
+Every CAH3 subject is a concept whose aliases are the HECoS subject names mapped to it and its
+own CAH3 label (as in scispacy's entity linker). A text is compared with every alias by TF-IDF
+cosine similarity over stemmed words (unigrams and bigrams) and character 3-5-grams (which
+catch spelling variants such as "accountancy"/"accounting"). A subject's score is its best
+alias's similarity plus a share of its next best aliases' (several HECoS subjects of one CAH3
+matching is stronger evidence); each of those aliases is one evidence item, so the score is the
+sum of the evidence weights. The index takes well under a second to build, so it is built at
+first use rather than saved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from exportctl.atas.defaults import SUBJECT_MIN_RELATIVE_SCORE, SUBJECT_TOP_K
+from exportctl.atas.vocabulary import CahVocabulary, load_vocabulary
+from exportctl.config import MAX_TEXT_CHARS
+from exportctl.errors import InputTextError
+
+WORD_PATTERN = re.compile(r"[A-Za-z][A-Za-z]*(?:'[A-Za-z]+)?")
+# Words that say how a label is organised, not what it is about.
+LABEL_STOP_WORDS = frozenset({"non", "specific", "others", "other", "general", "studies", "study"})
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | LABEL_STOP_WORDS
+# Longest first; a suffix is removed only when at least four letters remain.
+_SUFFIXES = (
+    "isations", "izations", "isation", "ization", "ational", "ically", "ations", "ements",
+    "ation", "ement", "istry", "ology", "ities", "ical", "ists", "ity", "ics", "ing", "ist",
+    "ers", "ies", "er", "es", "al", "ic", "y", "s",
+)
+_SUFFIX_REPLACEMENTS = {"ology": "olog", "ies": "y"}
+
+
+def stem(word: str) -> str:
+    """A small suffix stripper: enough to join physics/physical, engineer/engineering."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + _SUFFIX_REPLACEMENTS.get(suffix, "")
+    return word
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """(stem, start, end) of every content word of a text."""
+    out = []
+    for match in WORD_PATTERN.finditer(text):
+        word = match.group().lower()
+        if word in STOP_WORDS or len(word) < 2:
+            continue
+        out.append((stem(word), match.start(), match.end()))
+    return out
+
+
+def _word_features(text: str) -> list[str]:
+    stems = [s for s, _, _ in tokens(text)]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
+def _clean_label(label: str) -> str:
+    label = re.sub(r"\(non-specific\)", "", label)
+    return re.sub(r"^others in ", "", label).strip()
+
+
+@dataclass(frozen=True)
+class Alias:
+    text: str
+    cah3: str
+    kind: str  # "hecos" or "cah3"
+    ref: str  # the HECoS code, or the CAH3 code for a CAH3 label
+
+
+@dataclass(frozen=True)
+class MatchedWord:
+    word: str  # as written in the text
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SubjectEvidence:
+    """One alias (HECoS subject name or CAH3 label) that matched the text."""
+
+    kind: str  # "hecos" or "cah3"
+    ref: str  # HECoS code or CAH3 code
+    name: str  # the HECoS subject name or CAH3 label
+    similarity: float  # TF-IDF cosine similarity of the text and the name
+    weight: float  # contribution to the subject's score
+    words: tuple[MatchedWord, ...]  # the text's words that share a stem with the name
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SubjectSuggestion:
+    cah3: str
+    label: str
+    cah2: str
+    cah1: str
+    score: float  # == sum(e.weight for e in evidence)
+    evidence: tuple[SubjectEvidence, ...] = field(default=())
+    cah2_label: str = ""
+    cah1_label: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SubjectIndex:
+    """TF-IDF nearest-alias ranker of CAH3 subjects (fit on aliases, then rank texts).
+
+    Parameters are stored as given; ``fit`` learns the vectorisers and alias matrices.
+    """
+
+    def __init__(
+        self,
+        *,
+        word_weight: float = 0.6,
+        secondary_weight: float = 0.3,
+        max_evidence: int = 3,
+    ) -> None:
+        self.word_weight = word_weight
+        self.secondary_weight = secondary_weight
+        self.max_evidence = max_evidence
+
+    def fit(self, aliases: Sequence[Alias], vocabulary: CahVocabulary) -> SubjectIndex:
+        self.vocabulary_ = vocabulary
+        self.aliases_ = list(aliases)
+        texts = [a.text for a in self.aliases_]
+        self.word_vectorizer_ = TfidfVectorizer(
+            analyzer=_word_features, sublinear_tf=True, dtype=np.float32
+        )
+        self.char_vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True,
+            dtype=np.float32,
+        )
+        self.word_matrix_ = self.word_vectorizer_.fit_transform(texts).T.tocsr()
+        self.char_matrix_ = self.char_vectorizer_.fit_transform(texts).T.tocsr()
+        self.codes_ = sorted({a.cah3 for a in self.aliases_})
+        code_index = {c: i for i, c in enumerate(self.codes_)}
+        self.alias_code_ = np.array([code_index[a.cah3] for a in self.aliases_])
+        self.alias_stems_ = [{s for s, _, _ in tokens(a.text)} for a in self.aliases_]
+        return self
+
+    def similarities(self, text: str) -> np.ndarray:
+        """Cosine similarity of the text with every alias (word and character blend)."""
+        word = self.word_vectorizer_.transform([text])
+        char = self.char_vectorizer_.transform([_content_text(text)])
+        sims = self.word_weight * np.asarray((word @ self.word_matrix_).todense()).ravel()
+        sims += (1 - self.word_weight) * np.asarray((char @ self.char_matrix_).todense()).ravel()
+        return sims
+
+    def rank(
+        self, text: str, *, top_k: int = SUBJECT_TOP_K, min_relative_score: float = 0.0
+    ) -> list[SubjectSuggestion]:
+        sims = self.similarities(text)
+        order = np.argsort(-sims, kind="stable")
+        by_code: dict[int, list[int]] = {}
+        for i in order:
+            if sims[i] <= 0:
+                break
+            hits = by_code.setdefault(int(self.alias_code_[i]), [])
+            if len(hits) < self.max_evidence:
+                hits.append(int(i))
+        scored = []
+        for code, hits in by_code.items():
+            weights = [float(sims[hits[0]])] + [
+                self.secondary_weight * float(sims[i]) for i in hits[1:]
+            ]
+            scored.append((sum(weights), code, hits, weights))
+        scored.sort(key=lambda item: (-item[0], self.codes_[item[1]]))
+        if not scored:
+            return []
+        best = scored[0][0]
+        text_tokens = tokens(text)
+        out = []
+        for score, code, hits, weights in scored[:top_k]:
+            if score < min_relative_score * best:
+                break
+            subject = self.vocabulary_.subjects[self.codes_[code]]
+            evidence = tuple(
+                SubjectEvidence(
+                    kind=self.aliases_[i].kind,
+                    ref=self.aliases_[i].ref,
+                    name=self.aliases_[i].text,
+                    similarity=round(float(sims[i]), 6),
+                    weight=weight,
+                    words=_matched_words(text, text_tokens, self.alias_stems_[i]),
+                )
+                for i, weight in zip(hits, weights, strict=True)
+            )
+            out.append(
+                SubjectSuggestion(
+                    cah3=subject.code, label=subject.label, cah2=subject.cah2,
+                    cah1=subject.cah1, score=sum(e.weight for e in evidence),
+                    evidence=evidence, cah2_label=subject.cah2_label,
+                    cah1_label=subject.cah1_label,
+                )
+            )
+        return out
+
+
+def _content_text(text: str) -> str:
+    """The text's content words only, so character n-grams of 'the', 'and' do not count."""
+    return " ".join(
+        m.group() for m in WORD_PATTERN.finditer(text) if m.group().lower() not in STOP_WORDS
+    )
+
+
+def _shares_stem(stem_: str, alias_stems: set[str]) -> bool:
+    if stem_ in alias_stems:
+        return True
+    return any(len(a) >= 5 and len(stem_) >= 5 and a[:5] == stem_[:5] for a in alias_stems)
+
+
+def _matched_words(
+    text: str, text_tokens: list[tuple[str, int, int]], alias_stems: set[str], limit: int = 8
+) -> tuple[MatchedWord, ...]:
+    words = []
+    for stem_, start, end in text_tokens:
+        if _shares_stem(stem_, alias_stems):
+            words.append(MatchedWord(text[start:end], start, end))
+            if len(words) >= limit:
+                break
+    return tuple(words)
+
+
+def build_aliases(
+    vocabulary: CahVocabulary, *, exclude_hecos: Iterable[str] = ()
+) -> list[Alias]:
+    """HECoS names (minus any held out) and CAH3 labels, as aliases of their CAH3 codes."""
+    excluded = set(exclude_hecos)
+    aliases = [
+        Alias(h.label, h.cah3, "hecos", h.code)
+        for h in vocabulary.hecos.values()
+        if h.code not in excluded
+    ]
+    aliases += [
+        Alias(_clean_label(s.label), s.code, "cah3", s.code)
+        for s in vocabulary.subjects.values()
+        if _clean_label(s.label)
+    ]
+    return aliases
+
+
+@lru_cache(maxsize=1)
+def default_index() -> SubjectIndex:
+    vocabulary = load_vocabulary()
+    return SubjectIndex().fit(build_aliases(vocabulary), vocabulary)
+
+
+def suggest_subjects(text: str, *, top_k: int = SUBJECT_TOP_K) -> list[SubjectSuggestion]:
+    """Rank CAH3 subjects for a text (an abstract, a title, a subject name)."""
+    if not isinstance(text, str):
+        raise InputTextError("Give the text as a string.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputTextError(f"The text is longer than {MAX_TEXT_CHARS} characters; shorten it.")
+    if top_k < 1:
+        raise InputTextError("top_k must be at least 1.")
+    if not text.strip():
+        return []
+    return default_index().rank(
+        text, top_k=top_k, min_relative_score=SUBJECT_MIN_RELATIVE_SCORE
+    )
+
