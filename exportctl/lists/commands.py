@@ -1,3 +1,145 @@
-"""CLI commands over the control lists (filled in with the importer and the index)."""
+"""CLI commands over the control lists: import, lists, show."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import click
+
+from exportctl.config import (
+    CONTROL_LISTS_DIR,
+    DEFAULT_LIST_DATE,
+    DEFAULT_LIST_NAME,
+    DEFAULT_LIST_SOURCE,
+)
+from exportctl.lists.importer import import_source, write_dataset
+from exportctl.lists.model import LIST_NAMES
+from exportctl.lists.store import ControlList, available_datasets
+
+
+@click.command("import")
+@click.argument(
+    "source", type=click.Path(path_type=Path), default=DEFAULT_LIST_SOURCE, required=False
+)
+@click.option("--list-name", default=DEFAULT_LIST_NAME, show_default=True)
+@click.option("--list-date", default=DEFAULT_LIST_DATE, show_default=True, help="YYYY-MM-DD")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=CONTROL_LISTS_DIR,
+    show_default=True,
+    help="Root folder; the dataset goes to OUTPUT/<list-name>/<list-date>/.",
+)
+def import_command(source: Path, list_name: str, list_date: str, output: Path) -> None:
+    """Import a published control list (its text or its PDF) into a versioned dataset."""
+    imported = import_source(source, list_name=list_name, list_date=list_date)
+    folder = write_dataset(imported, output)
+    counts = imported.manifest.counts
+    click.echo(
+        f"Imported {counts['entries']} entries, {counts['clauses']} clauses, "
+        f"{counts['definitions']} definitions into {folder}"
+    )
+    for list_key, number in counts["entries_per_list"].items():
+        click.echo(f"  {LIST_NAMES.get(list_key, list_key)}: {number} entries")
+    if imported.manifest.issues:
+        click.echo(f"{len(imported.manifest.issues)} parse notes recorded in the manifest.")
+
+
+@click.command("lists")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def lists_command(as_json: bool) -> None:
+    """Show the imported lists, their versions and counts."""
+    rows = []
+    for folder in available_datasets():
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        rows.append(manifest)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No lists imported yet: run 'exportctl import'.")
+    for manifest in rows:
+        counts = manifest["counts"]
+        click.echo(
+            f"{manifest['list_name']}/{manifest['list_date']}  "
+            f"{counts['entries']} entries, {counts['clauses']} clauses, "
+            f"{counts['definitions']} definitions  "
+            f"(source {manifest['source_file']}, sha256 {manifest['source_sha256'][:12]}…, "
+            f"importer {manifest['importer_version']})"
+        )
+        for list_key, number in counts["entries_per_list"].items():
+            click.echo(f"  {LIST_NAMES.get(list_key, list_key):<58} {number:>4} entries")
+        per_category = counts.get("dual_use_entries_per_category", {})
+        if per_category:
+            click.echo(
+                "  dual-use entries per category: "
+                + ", ".join(f"{k}: {v}" for k, v in per_category.items())
+            )
+
+
+def clause_view(control_list: ControlList, code: str) -> dict:
+    """Everything an officer needs to read a clause, as plain data."""
+    clause = control_list.get(code)
+    return {
+        "list_version": control_list.version,
+        "clause": clause.to_dict(),
+        "ancestors": [
+            {"code": a.code, "text": a.text, "notes": [n.__dict__ for n in a.notes]}
+            for a in control_list.ancestors(clause.code)
+        ],
+        "children": [{"code": c.code, "text": c.text} for c in control_list.children(clause.code)],
+        "cited_by": [c.code for c in control_list.cited_by(clause.code)][:50],
+        "definitions": [
+            {"term": d.term, "text": d.text, "list": d.list_name}
+            for d in control_list.definitions_for(clause.code)
+        ],
+    }
+
+
+@click.command("show")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def show_command(code: str, as_json: bool) -> None:
+    """Show a clause (e.g. ML10.a, PL9009, 3A001.b.2.a) with its parents, notes and terms."""
+    control_list = ControlList.load()
+    view = clause_view(control_list, code)
+    if as_json:
+        click.echo(json.dumps(view, indent=2, ensure_ascii=False))
+        return
+    click.echo(_render(view))
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=96, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def _render(view: dict) -> str:
+    clause = view["clause"]
+    out = [
+        f"{clause['code']}  ({LIST_NAMES.get(clause['list_name'], clause['list_name'])}, "
+        f"{view['list_version']}{', ' + clause['page_label'] if clause['page_label'] else ''})"
+    ]
+    for depth, ancestor in enumerate(view["ancestors"]):
+        out.append(_wrap(f"{ancestor['code']}: {ancestor['text']}", "  " * depth))
+    depth = len(view["ancestors"])
+    out.append(_wrap(f"{clause['code']}: {clause['text']}", "  " * depth))
+    for child in view["children"]:
+        out.append(_wrap(f"{child['code']}: {child['text']}", "  " * (depth + 1)))
+    if clause["regimes"]:
+        out.append(f"Regimes: {' '.join(clause['regimes'])}")
+    for note in clause["notes"]:
+        out.append(_wrap(f"{note['heading']} {note['text']}", ""))
+    if clause["references"]:
+        out.append(f"Cross-references: {', '.join(clause['references'])}")
+    if clause["unresolved_references"]:
+        out.append(f"Cited but not in this list: {', '.join(clause['unresolved_references'])}")
+    if view["cited_by"]:
+        out.append(f"Cited by: {', '.join(view['cited_by'][:20])}")
+    for definition in view["definitions"]:
+        out.append(_wrap(f"Definition: {definition['text']}", ""))
+    return "\n".join(out)
+
+
+COMMANDS = [import_command, lists_command, show_command]

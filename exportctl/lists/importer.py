@@ -1,0 +1,376 @@
+"""Import a published control list (text or PDF) into a versioned dataset.
+
+``control_lists/<list-name>/<list-date>/`` holds ``clauses.jsonl``, ``definitions.jsonl``,
+``general_notes.jsonl`` and ``manifest.json`` (source file and sha256, list date, importer
+version, counts, and what could not be parsed). Nothing is written unless the whole import
+succeeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from exportctl.errors import SourceFormatError
+from exportctl.lists.assemble import build_records, resolve_references
+from exportctl.lists.clause_parser import ClauseParser, ParsedClause, cited_paths
+from exportctl.lists.definitions import parse_definitions
+from exportctl.lists.general_notes import parse_general_notes
+from exportctl.lists.model import Clause, Definition, GeneralNote, Manifest
+from exportctl.lists.numbered_lists import parse_annex_items, parse_radioactive_sources
+from exportctl.lists.source import SourceLine
+from exportctl.lists.textutil import join_lines
+
+log = logging.getLogger(__name__)
+
+IMPORTER_VERSION = "1.0.0"
+ML_OR_PL = r"ML\d{1,2}|PL\d{4}"
+PL_ONLY = r"PL\d{4}"
+DUAL_USE = r"\d[A-E]\d{3}"
+
+#: Titles of the documents that make up the UK consolidated list, by footer prefix.
+DOCUMENT_TITLES = {
+    "MLST": "UK Military List",
+    "UKDU": "UK Dual-Use List (Schedule 3)",
+    "EUFR": "Non-military Firearms List",
+    "EUHR": "Human Rights List",
+    "UKRS": "UK Radioactive Sources List",
+    "ANX1": "Dual-Use List - Introduction",
+    "DEFS": "Dual-Use List - Definitions",
+    "ANX4": "Dual-Use List - Annex IV",
+}
+
+
+@dataclass(frozen=True)
+class ImportedList:
+    manifest: Manifest
+    clauses: list[Clause]
+    definitions: list[Definition]
+    general_notes: list[GeneralNote]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_source(path: Path) -> tuple[list[SourceLine], str]:
+    """Lines of a text or PDF source, and which of the two it was."""
+    if not path.exists():
+        raise SourceFormatError(f"Source file not found: {path}")
+    with path.open("rb") as handle:
+        head = handle.read(5)
+    if head.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
+        from exportctl.lists.pdf_reader import read_pdf_lines
+
+        return read_pdf_lines(path), "pdf"
+    from exportctl.lists.text_reader import read_text_lines
+
+    return read_text_lines(path), "text"
+
+
+def import_source(path: Path | str, *, list_name: str, list_date: str) -> ImportedList:
+    path = Path(path)
+    lines, source_format = read_source(path)
+    return import_lines(
+        lines,
+        list_name=list_name,
+        list_date=list_date,
+        source_path=path,
+        source_format=source_format,
+    )
+
+
+def import_lines(
+    lines: list[SourceLine],
+    *,
+    list_name: str,
+    list_date: str,
+    source_path: Path,
+    source_format: str,
+) -> ImportedList:
+    """Parse source lines (from any reader) into records and a manifest."""
+    if not lines:
+        raise SourceFormatError(f"{source_path} has no text to import.")
+    _check_complete(lines, source_path)
+    known_paths = cited_paths([line.text for line in lines] + _running_header_paths(source_path))
+    sections = split_sections(lines)
+    clauses: list[Clause] = []
+    definitions: list[Definition] = []
+    general_notes: list[GeneralNote] = []
+    issues: list[str] = []
+    page_labels = _page_labels(lines)
+    for kind, section_lines in sections:
+        found = _parse_section(kind, section_lines, known_paths, page_labels)
+        clauses.extend(found.clauses)
+        definitions.extend(found.definitions)
+        general_notes.extend(found.general_notes)
+        issues.extend(found.issues)
+    if not any(clause.depth == 0 for clause in clauses):
+        raise SourceFormatError(
+            f"{source_path} does not look like a control list: no entry codes such as ML1, "
+            "PL9009 or 3A001 were found at line starts."
+        )
+    clauses = _dedupe(clauses, issues)
+    clauses = resolve_references(clauses)
+    unresolved = sorted({c for clause in clauses for c in clause.unresolved_references})
+    if unresolved:
+        issues.append(
+            f"{len(unresolved)} cited codes not found in the list: {', '.join(unresolved[:60])}"
+            + (" ..." if len(unresolved) > 60 else "")
+        )
+    manifest = Manifest(
+        list_name=list_name,
+        list_date=list_date,
+        source_file=source_path.name,
+        source_sha256=sha256_of(source_path),
+        source_format=source_format,
+        importer_version=IMPORTER_VERSION,
+        imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        counts=_counts(clauses, definitions, general_notes),
+        issues=issues,
+    )
+    return ImportedList(manifest, clauses, definitions, general_notes)
+
+
+def _running_header_paths(source_path: Path) -> list[str]:
+    """Page-top headers of the text source ("3A001 b. 1.") name real clause paths."""
+    if source_path.suffix.lower() == ".pdf":
+        return []
+    header = re.compile(r"^(ML\d+|PL\d{4}|\d[A-E]\d{3})((?:\s+(?:[a-z]{1,2}|\d{1,2})\.)+)\s*$")
+    paths = []
+    for raw in source_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if match := header.match(raw.strip()):
+            paths.append(match[1] + "." + ".".join(p.strip(".") for p in match[2].split()))
+    return paths
+
+
+def _check_complete(lines: list[SourceLine], source_path: Path) -> None:
+    """A text whose last pages are missing (a truncated file) is refused, not half-imported."""
+    if source_path.suffix.lower() == ".pdf":
+        return
+    from exportctl.lists.text_reader import FOOTER, PAGE_NUMBER
+
+    expected: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for raw in source_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = FOOTER.match(raw)
+        if not match:
+            continue
+        pages = re.search(r"Page\s+(\d+)\s+of\s+(\d+)", match["title"])
+        if pages:
+            seen[match["doc"]] = max(seen.get(match["doc"], 0), int(pages[1]))
+            expected[match["doc"]] = int(pages[2])
+        elif PAGE_NUMBER.search(match["title"]):
+            seen.setdefault(match["doc"], 1)
+    short = [f"{doc} (page {seen[doc]} of {total})" for doc, total in expected.items() if seen[doc] < total]
+    if short:
+        raise SourceFormatError(
+            f"{source_path} looks truncated: the last pages of {', '.join(short)} are missing. "
+            "Export the whole list again and re-import; nothing was written."
+        )
+
+
+def split_sections(lines: list[SourceLine]) -> list[tuple[str, list[SourceLine]]]:
+    """Group consecutive lines by the kind of section they belong to."""
+    sections: list[tuple[str, list[SourceLine]]] = []
+    for line, kind in zip(lines, _section_kinds(lines), strict=True):
+        if sections and sections[-1][0] == kind:
+            sections[-1][1].append(line)
+        else:
+            sections.append((kind, [line]))
+    return sections
+
+
+def _section_kinds(lines: list[SourceLine]) -> list[str]:
+    """The section of each line: by its document when the source names documents (the UK
+    text), otherwise by the headings of a dual-use or military list (a PDF)."""
+    if any(line.document for line in lines):
+        return [_kind_of_document(line.document or "") for line in lines]
+    kinds: list[str] = []
+    current = "intro"
+    for line in lines:
+        text = line.text.strip()
+        if re.match(r"^CATEGORY\s+\d\s*[-–]", text):
+            current = "dual-use"
+        elif current == "intro" and text.upper().startswith("DEFINITIONS OF TERMS"):
+            current = "dual-use-definitions"
+        elif current == "intro" and re.match(r"^ML\d{1,2}\s*\t", text):
+            current = "military"
+        kinds.append(current)
+    return kinds
+
+
+def _kind_of_document(document: str) -> str:
+    prefix = document[:4]
+    if prefix.startswith("CAT"):
+        return "dual-use"
+    return {
+        "MLST": "military",
+        "UKDU": "uk-national",
+        "EUFR": "firearms",
+        "EUHR": "human-rights",
+        "UKRS": "radioactive-sources",
+        "ANX1": "intro",
+        "DEFS": "dual-use-definitions",
+        "ANX4": "annex-iv",
+    }.get(prefix, "unknown")
+
+
+def _page_labels(lines: list[SourceLine]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for line in lines:
+        if line.document and line.document not in labels:
+            prefix = line.document[:4]
+            if prefix.startswith("CAT"):
+                labels[line.document] = f"Dual-Use List - Category {prefix[3]}"
+            else:
+                labels[line.document] = DOCUMENT_TITLES.get(prefix, line.document)
+    return labels
+
+
+@dataclass
+class _Section:
+    clauses: list[Clause]
+    definitions: list[Definition]
+    general_notes: list[GeneralNote]
+    issues: list[str]
+
+
+def _parse_section(
+    kind: str,
+    lines: list[SourceLine],
+    known_paths: frozenset[str],
+    page_labels: dict[str, str],
+) -> _Section:
+    if kind in ("military", "dual-use", "uk-national"):
+        return _parse_numbered_entries(kind, lines, known_paths, page_labels)
+    if kind in ("firearms", "human-rights"):
+        prefix = "FR" if kind == "firearms" else "HR"
+        entries, definitions, issues = parse_annex_items(lines, prefix=prefix, list_name=kind)
+        clauses = build_records(entries, list_name=kind, page_label=page_labels)
+        preamble = _preamble_note(kind, lines)
+        return _Section(clauses, definitions, preamble, issues)
+    if kind == "radioactive-sources":
+        entries = parse_radioactive_sources(lines)
+        return _Section(build_records(entries, list_name=kind, page_label=page_labels), [], [], [])
+    if kind == "intro":
+        return _Section([], [], parse_general_notes(lines, "dual-use"), [])
+    if kind == "dual-use-definitions":
+        return _Section([], parse_definitions(lines, "dual-use"), [], [])
+    if kind == "annex-iv":
+        text = join_lines([line.text for line in lines])
+        note = GeneralNote("annex-iv", "ANNEX IV (intra-community transfers)", text, "dual-use",
+                           lines[0].page)
+        return _Section([], [], [note], [])
+    return _Section([], [], [], [f"{len(lines)} lines in an unrecognised section were skipped"])
+
+
+def _parse_numbered_entries(
+    kind: str, lines: list[SourceLine], known_paths: frozenset[str], page_labels: dict[str, str]
+) -> _Section:
+    definitions: list[Definition] = []
+    pattern = {"military": ML_OR_PL, "uk-national": PL_ONLY, "dual-use": DUAL_USE}[kind]
+    if kind == "uk-national":
+        first_entry = next(
+            (i for i, line in enumerate(lines) if re.match(rf"^({PL_ONLY})\s*\t", line.text)),
+            len(lines),
+        )
+        definitions = parse_definitions(lines[:first_entry], "uk-national")
+        lines = lines[first_entry:]
+    parser = ClauseParser(
+        entry_pattern=pattern, with_groups=kind == "dual-use", known_paths=known_paths
+    )
+    result = parser.parse(lines)
+    clauses = build_records(result.entries, list_name=kind, page_label=page_labels)
+    notes = [
+        GeneralNote(
+            key=f"{group}-notes",
+            title=f"Notes printed before the {group} entries",
+            text="\n".join(join_lines(note.lines) if note.heading == "Text"
+                           else f"{note.heading} {join_lines(note.lines)}" for note in group_notes),
+            list_name=kind,
+        )
+        for group, group_notes in result.group_notes.items()
+    ]
+    return _Section(clauses, definitions, notes, result.issues)
+
+
+def _preamble_note(kind: str, lines: list[SourceLine]) -> list[GeneralNote]:
+    return []
+
+
+def _dedupe(clauses: list[Clause], issues: list[str]) -> list[Clause]:
+    seen: dict[str, Clause] = {}
+    for clause in clauses:
+        if clause.code in seen:
+            issues.append(f"duplicate code {clause.code}: the later occurrence was dropped")
+            continue
+        seen[clause.code] = clause
+    return list(seen.values())
+
+
+def _counts(
+    clauses: list[Clause], definitions: list[Definition], general_notes: list[GeneralNote]
+) -> dict[str, object]:
+    entries = [c for c in clauses if c.depth == 0]
+    per_category = Counter(c.category for c in entries if c.list_name == "dual-use")
+    return {
+        "clauses": len(clauses),
+        "entries": len(entries),
+        "definitions": len(definitions),
+        "general_notes": len(general_notes),
+        "entries_per_list": dict(Counter(c.list_name for c in entries)),
+        "clauses_per_list": dict(Counter(c.list_name for c in clauses)),
+        "dual_use_entries_per_category": {str(k): v for k, v in sorted(per_category.items())},
+    }
+
+
+def dataset_dir(root: Path, list_name: str, list_date: str) -> Path:
+    return root / list_name / list_date
+
+
+def write_dataset(imported: ImportedList, root: Path) -> Path:
+    """Write the dataset atomically: into a temporary folder, then moved into place."""
+    target = dataset_dir(root, imported.manifest.list_name, imported.manifest.list_date)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=target.parent))
+    try:
+        _write_jsonl(staging / "clauses.jsonl", [c.to_dict() for c in imported.clauses])
+        _write_jsonl(staging / "definitions.jsonl", [d.to_dict() for d in imported.definitions])
+        _write_jsonl(staging / "general_notes.jsonl", [g.to_dict() for g in imported.general_notes])
+        (staging / "manifest.json").write_text(
+            json.dumps(imported.manifest.to_dict(), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    log.info("wrote %s", target)
+    return target
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def clause_tree_codes(entries: list[ParsedClause]) -> list[str]:
+    from exportctl.lists.assemble import walk
+
+    return [clause.code for entry in entries for clause in walk(entry)]

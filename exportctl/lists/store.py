@@ -1,0 +1,239 @@
+"""``ControlList``: the imported list, loaded for look-up and navigation."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from functools import cached_property
+from pathlib import Path
+
+from exportctl.config import CONTROL_LISTS_DIR, DEFAULT_LIST_DATE, DEFAULT_LIST_NAME
+from exportctl.errors import DatasetError, UnknownCodeError
+from exportctl.lists.model import Clause, Definition, GeneralNote, Manifest
+
+DATASET_FILES = ("manifest.json", "clauses.jsonl", "definitions.jsonl", "general_notes.jsonl")
+
+
+def normalise_code(code: str) -> str:
+    """``ml10 a`` / ``ML10.a.`` / `` 3a001.B.2 `` → ``ML10.a`` / ``3A001.b.2``."""
+    text = code.strip().rstrip(".")
+    text = re.sub(r"\s+", ".", text)
+    match = re.match(r"^(ml\d{1,2}|pl\d{4}|\d[a-e]\d{3}|[a-z]{2}-a[ivx]+|rs)(.*)$", text, re.I)
+    if not match:
+        return text
+    return match[1].upper() + match[2].lower()
+
+
+def available_datasets(root: Path = CONTROL_LISTS_DIR) -> list[Path]:
+    """Dataset folders under ``root`` (``<list-name>/<list-date>/manifest.json``)."""
+    return sorted(
+        path.parent
+        for path in root.glob("*/*/manifest.json")
+        if (path.parent / "clauses.jsonl").exists()
+    )
+
+
+class ControlList:
+    """An imported control list: clauses by code, with their tree, definitions and notes."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        clauses: list[Clause],
+        definitions: list[Definition],
+        general_notes: list[GeneralNote],
+    ) -> None:
+        self.manifest = manifest
+        self._clauses = {clause.code: clause for clause in clauses}
+        self.definitions = definitions
+        self.general_notes = general_notes
+
+    # -- loading -----------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        list_name: str = DEFAULT_LIST_NAME,
+        list_date: str | None = DEFAULT_LIST_DATE,
+        *,
+        root: Path = CONTROL_LISTS_DIR,
+    ) -> ControlList:
+        """Load a dataset; without ``list_date`` the newest of that list."""
+        if list_date is None:
+            dates = sorted(p.name for p in (root / list_name).glob("*") if p.is_dir())
+            if not dates:
+                raise DatasetError(f"No imported '{list_name}' list under {root}.")
+            list_date = dates[-1]
+        return cls.from_dir(root / list_name / list_date)
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> ControlList:
+        missing = [name for name in DATASET_FILES if not (folder / name).exists()]
+        if missing:
+            raise DatasetError(
+                f"The list dataset at {folder} is missing {', '.join(missing)}. "
+                "Run 'exportctl import' to rebuild it from the source text."
+            )
+        manifest = Manifest.from_dict(json.loads((folder / "manifest.json").read_text("utf-8")))
+        clauses = [Clause.from_dict(row) for row in _read_jsonl(folder / "clauses.jsonl")]
+        if len(clauses) != manifest.counts.get("clauses"):
+            raise DatasetError(
+                f"{folder}/clauses.jsonl has {len(clauses)} clauses but its manifest says "
+                f"{manifest.counts.get('clauses')}: the dataset is incomplete; re-import it."
+            )
+        definitions = [Definition.from_dict(r) for r in _read_jsonl(folder / "definitions.jsonl")]
+        notes = [GeneralNote.from_dict(r) for r in _read_jsonl(folder / "general_notes.jsonl")]
+        return cls(manifest, clauses, definitions, notes)
+
+    # -- identity ----------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return f"{self.manifest.list_name}/{self.manifest.list_date}"
+
+    def __len__(self) -> int:
+        return len(self._clauses)
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and normalise_code(code) in self._clauses
+
+    def __iter__(self):
+        return iter(self._clauses.values())
+
+    # -- navigation --------------------------------------------------------------------
+    def get(self, code: str) -> Clause:
+        key = normalise_code(code)
+        try:
+            return self._clauses[key]
+        except KeyError:
+            raise UnknownCodeError(code, self.nearest_codes(key)) from None
+
+    def nearest_codes(self, code: str, limit: int = 5) -> list[str]:
+        """Existing codes closest to ``code``: its nearest existing ancestor first."""
+        found: list[str] = []
+        parts = code.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:end])
+            if prefix in self._clauses:
+                found.append(prefix)
+                found.extend(self._clauses[prefix].children[: limit - 1])
+                break
+        for match in difflib.get_close_matches(code, list(self._clauses), n=limit, cutoff=0.6):
+            if match not in found:
+                found.append(match)
+        return found[:limit]
+
+    def ancestors(self, code: str) -> list[Clause]:
+        """The clause's ancestors, entry first."""
+        chain: list[Clause] = []
+        clause = self.get(code)
+        while clause.parent is not None:
+            clause = self._clauses[clause.parent]
+            chain.append(clause)
+        return list(reversed(chain))
+
+    def children(self, code: str) -> list[Clause]:
+        return [self._clauses[child] for child in self.get(code).children]
+
+    def descendants(self, code: str) -> list[Clause]:
+        out: list[Clause] = []
+        stack = list(reversed(self.children(code)))
+        while stack:
+            clause = stack.pop()
+            out.append(clause)
+            stack.extend(reversed([self._clauses[c] for c in clause.children]))
+        return out
+
+    def entries(self, list_name: str | None = None) -> list[Clause]:
+        return [
+            c
+            for c in self._clauses.values()
+            if c.depth == 0 and (list_name is None or c.list_name == list_name)
+        ]
+
+    def cited_by(self, code: str) -> list[Clause]:
+        """Clauses whose text or N.B.s cite ``code`` or one of its sub-items."""
+        key = normalise_code(code)
+        return [
+            clause
+            for clause in self._clauses.values()
+            if any(ref == key or ref.startswith(key + ".") for ref in clause.references)
+        ]
+
+    # -- definitions -------------------------------------------------------------------
+    @cached_property
+    def _definitions_by_term(self) -> dict[str, list[Definition]]:
+        table: dict[str, list[Definition]] = {}
+        for definition in self.definitions:
+            table.setdefault(_term_key(definition.term), []).append(definition)
+        return table
+
+    def definition(self, term: str, list_name: str | None = None) -> Definition | None:
+        """The definition of a "quoted" term, preferring the given list's Definitions."""
+        candidates = self._definitions_by_term.get(_term_key(term), [])
+        if not candidates and term.lower().endswith("s"):
+            candidates = self._definitions_by_term.get(_term_key(term[:-1]), [])
+        if not candidates:
+            return None
+        preferred = [d for d in candidates if d.list_name == list_name]
+        return (preferred or candidates)[0]
+
+    def definitions_for(self, code: str) -> list[Definition]:
+        """Definitions of the "double quoted" terms used by the clause and its ancestors."""
+        clause = self.get(code)
+        terms: dict[str, None] = {}
+        for node in [*self.ancestors(code), clause]:
+            for term in node.defined_terms:
+                terms.setdefault(term, None)
+        found: list[Definition] = []
+        for term in terms:
+            definition = self.definition(term, _definitions_list(clause.list_name))
+            if definition is not None and definition not in found:
+                found.append(definition)
+        return found
+
+    def general_note(self, key: str) -> GeneralNote | None:
+        return next((note for note in self.general_notes if note.key == key), None)
+
+    # -- search ------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 20) -> list[Clause]:
+        """Clauses whose code or words contain every word of ``query`` (simple look-up for
+        browsing; the suggestion engine ranks abstracts)."""
+        query = query.strip()
+        if not query:
+            return []
+        key = normalise_code(query)
+        if key in self._clauses:
+            exact = self._clauses[key]
+            return [exact, *[c for c in self._clauses.values() if c.parent == key]][:limit]
+        words = [w for w in re.findall(r"[a-z0-9]+", query.lower()) if len(w) > 1]
+        if not words:
+            return []
+        scored: list[tuple[int, int, str, Clause]] = []
+        for clause in self._clauses.values():
+            own = clause.text.lower()
+            full = clause.full_text.lower()
+            if all(w in full for w in words):
+                hits = sum(w in own for w in words)
+                scored.append((-hits, clause.depth, clause.code, clause))
+        scored.sort(key=lambda item: item[:3])
+        return [item[3] for item in scored[:limit]]
+
+
+def _term_key(term: str) -> str:
+    return " ".join(term.lower().split())
+
+
+def _definitions_list(list_name: str) -> str:
+    return {"military": "uk-national"}.get(list_name, list_name)
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise DatasetError(f"{path} line {number} is not valid JSON: {error}") from None
+    return rows
