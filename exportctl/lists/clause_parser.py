@@ -208,10 +208,14 @@ class ClauseParser:
 
     # -- notes -------------------------------------------------------------------------
     def _open_note(self, heading: str, rest: str) -> None:
-        outer = self._note if self._note is not None and self._note.items else None
+        if self._note is not None and self._note.items:
+            outer: ParsedNote | None = self._note
+        else:
+            outer = self._outer_note if self._note is not None else None
         self._close_note()
         # An N.B. printed inside a note's list of items interrupts the list; it may go on after.
-        self._outer_note = outer if heading.upper().startswith("N") and outer else None
+        is_nb = heading.upper().startswith("N") and "B" in heading.upper()
+        self._outer_note = outer if is_nb else None
         self._note = ParsedNote(heading=" ".join(heading.split()))
         if rest:
             self._note.lines.append(rest)
@@ -250,7 +254,9 @@ class ClauseParser:
             if next_label(note.items[level]) == label:
                 return True
         last = note.items[-1]
-        opens_list = note.last_item_text.rstrip().endswith(":")
+        # A list inside a note item follows an item that does not end its sentence (the
+        # printed text usually has a colon, occasionally a semicolon).
+        opens_list = not note.last_item_text.rstrip().endswith(".")
         return is_first_label(label) and label_kind(label) != label_kind(last) and opens_list
 
     def _note_prefers(self) -> bool:
@@ -293,6 +299,20 @@ class ClauseParser:
                     if f"{self._stack[index].code}.{label}" in self.known_paths:
                         return index
         return levels[0]
+
+    def _numbering_carried_over(self, label: str) -> int | None:
+        """A list may carry on the numbering of another entry ("3A501.a. ... as follows:"
+        then "15."): its first item is then not "a." or "1."."""
+        if not self._stack:
+            return None
+        deepest = self._stack[-1]
+        if (
+            not deepest.children
+            and label_kind(label) == child_kind(deepest.depth)
+            and deepest.text.endswith(":")
+        ):
+            return len(self._stack) - 1
+        return None
 
     def _lookahead_failures(self, index: int, label: str) -> int:
         """How many of the next labels could not be placed if ``label`` went under stack[index]."""
@@ -345,6 +365,8 @@ class ClauseParser:
                 return
             self._close_note()
             level = self._clause_level(label)
+        if level is None:
+            level = self._numbering_carried_over(label)
         if level is None:
             where = self._stack[-1].code if self._stack else "(no entry)"
             self._issues.append(
