@@ -679,14 +679,13 @@ def summarise_atas(result: SuggestionResult) -> tuple[str | None, str | None]:
     atas = result.to_dict().get("atas")
     if not isinstance(atas, Mapping):
         return None, None
-    rules_version = atas.get("rules_version") or atas.get("version")
-    summary = atas.get("summary") or atas.get("explanation") or atas.get("outcome")
-    if summary is None and "required" in atas:
-        required = atas["required"]
-        summary = {True: "ATAS required", False: "ATAS not required"}.get(required, "ATAS unclear")
-    return (str(summary) if summary is not None else None), (
-        str(rules_version) if rules_version is not None else None
-    )
+    rules_version = atas.get("rules_version")
+    outcome = atas.get("result")
+    if outcome is None:
+        return None, (str(rules_version) if rules_version else None)
+    reasons = [str(r) for r in atas.get("reasons") or ()]
+    summary = f"ATAS {outcome}" + (f": {reasons[0]}" if reasons else "")
+    return summary, (str(rules_version) if rules_version else None)
 
 
 def _loads(text: str | None, default: Any) -> Any:
