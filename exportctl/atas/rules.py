@@ -346,8 +346,8 @@ def _guess_kind(headers: list[str], where: str) -> str:
     fits = []
     for spec in TABLES.values():
         canonical = {spec.aliases.get(n, n) for n in names}
-        if all(r in canonical for r in spec.required) and canonical <= set(spec.columns):
-            fits.append(spec.kind)
+        if all(r in canonical for r in spec.required):
+            fits.append(spec.kind)  # unknown columns are then reported by name
     if len(fits) != 1:
         raise RulesError(
             f"{where}: cannot tell which rules table this is from its columns "
