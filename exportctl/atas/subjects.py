@@ -42,9 +42,11 @@ _SUFFIX_REPLACEMENTS = {"ology": "olog", "ies": "y"}
 def stem(word: str) -> str:
     """A small suffix stripper: enough to join physics/physical, engineer/engineering."""
     word = word.lower()
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)] + _SUFFIX_REPLACEMENTS.get(suffix, "")
+    for _ in range(2):  # twice, so "engineering" -> "engineer" -> "engine" like "engineers"
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)] + _SUFFIX_REPLACEMENTS.get(suffix, "")
+                break
     return word
 
 
