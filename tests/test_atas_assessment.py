@@ -57,8 +57,9 @@ def test_assessment_outcomes(codes, nationalities, level, expected):
     assert assess(codes, nationalities, level).result == expected
 
 
-@pytest.mark.parametrize("code", [MEDICINE, AGRICULTURE, "CAH07-04-04", "CAH09-01-03",
-                                  "CAH02-06-02", "CAH04-01-01"])
+@pytest.mark.parametrize(
+    "code", [MEDICINE, AGRICULTURE, "CAH07-04-04", "CAH09-01-03", "CAH02-06-02", "CAH04-01-01"]
+)
 def test_assessment_never_clears_unconfirmed_science_subject(code):
     result = assess([code], ["CN"], "research")
     assert result.result == "check"
@@ -105,9 +106,16 @@ def test_assessment_rejects_bad_input(codes, nationalities, level, message):
         assess(codes, nationalities, level)
 
 
-@pytest.mark.parametrize("alias,key", [("PhD", "research"), ("taught master's", "taught-masters"),
-                                       ("MEng", "integrated-masters"), ("UG", "undergraduate"),
-                                       ("Visiting academic", "visiting-academic")])
+@pytest.mark.parametrize(
+    "alias,key",
+    [
+        ("PhD", "research"),
+        ("taught master's", "taught-masters"),
+        ("MEng", "integrated-masters"),
+        ("UG", "undergraduate"),
+        ("Visiting academic", "visiting-academic"),
+    ],
+)
 def test_assessment_accepts_level_aliases(alias, key):
     assert assess([HISTORY], ["CN"], alias).level == key
 
@@ -121,15 +129,17 @@ def test_assessment_complete_official_list_clears_unlisted_subjects():
     assert assess([MEDICINE], ["CN"], "research", rules=rules).result == "not required"
 
 
-@pytest.mark.parametrize("occupation,expected", [("2119", "required"), ("9999", "not required"),
-                                                 (None, "check")])
+@pytest.mark.parametrize(
+    "occupation,expected", [("2119", "required"), ("9999", "not required"), (None, "check")]
+)
 def test_assessment_researcher_with_known_occupation_codes(occupation, expected):
     base = load_rules()
     rules = dataclasses.replace(
         base, occupations={"2119": Occupation("2119", "researchers", "SOC 2020", ())}
     )
-    result = assess([AERO], ["CN"], "researcher-work-route", rules=rules,
-                    occupation_code=occupation)
+    result = assess(
+        [AERO], ["CN"], "researcher-work-route", rules=rules, occupation_code=occupation
+    )
     assert result.result == expected
 
 
@@ -143,7 +153,9 @@ def test_assessment_level_qualifier_on_listed_subject():
 
 def test_assessment_out_of_scope_level_rule_is_data():
     base = load_rules()
-    levels = {**base.levels, "visiting-academic": LevelRule("visiting-academic", "out-of-scope",
-                                                            "visitor route", ())}
+    levels = {
+        **base.levels,
+        "visiting-academic": LevelRule("visiting-academic", "out-of-scope", "visitor route", ()),
+    }
     rules = dataclasses.replace(base, levels=levels)
     assert assess([AERO], ["CN"], "visiting-academic", rules=rules).result == "not required"

@@ -17,8 +17,9 @@ def run():
 
 
 def test_commands_atas_json(run):
-    result = run("atas", "--cah3", "CAH10-01-04", "--nationality", "CN", "--level", "research",
-                 "--json")
+    result = run(
+        "atas", "--cah3", "CAH10-01-04", "--nationality", "CN", "--level", "research", "--json"
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["result"] == "required"
@@ -27,8 +28,17 @@ def test_commands_atas_json(run):
 
 
 def test_commands_atas_dual_nationals_and_text_output(run):
-    result = run("atas", "--cah3", "CAH10-01-04,CAH20-01-01", "--nationality", "CN",
-                 "--nationality", "FR", "--level", "PhD")
+    result = run(
+        "atas",
+        "--cah3",
+        "CAH10-01-04,CAH20-01-01",
+        "--nationality",
+        "CN",
+        "--nationality",
+        "FR",
+        "--level",
+        "PhD",
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ATAS: NOT REQUIRED")
     assert "France (FR)" in result.output
@@ -37,12 +47,15 @@ def test_commands_atas_dual_nationals_and_text_output(run):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (("--cah3", "CAH10-1-04", "--nationality", "CN", "--level", "research"),
-         "not a CAH3 code"),
-        (("--cah3", "CAH10-01-04", "--nationality", "ZZ", "--level", "research"),
-         "Unknown country"),
-        (("--cah3", "CAH10-01-04", "--nationality", "CN", "--level", "kindergarten"),
-         "Unknown level"),
+        (("--cah3", "CAH10-1-04", "--nationality", "CN", "--level", "research"), "not a CAH3 code"),
+        (
+            ("--cah3", "CAH10-01-04", "--nationality", "ZZ", "--level", "research"),
+            "Unknown country",
+        ),
+        (
+            ("--cah3", "CAH10-01-04", "--nationality", "CN", "--level", "kindergarten"),
+            "Unknown level",
+        ),
     ],
 )
 def test_commands_atas_errors_exit_2(run, args, message):

@@ -28,9 +28,12 @@ def _write(path, text):
 
 
 def _import(rules_dir, *paths, **options):
-    params = dict(version="2026-12-01", verified_on="2026-11-30",
-                  source="https://www.gov.uk/guidance/immigration-rules/appendix-atas",
-                  rules_dir=rules_dir)
+    params = dict(
+        version="2026-12-01",
+        verified_on="2026-11-30",
+        source="https://www.gov.uk/guidance/immigration-rules/appendix-atas",
+        rules_dir=rules_dir,
+    )
     params.update(options)
     return import_rules(list(paths), **params)
 
@@ -41,19 +44,26 @@ def test_rules_committed_version_matches_sources():
     summary = rules.summary()
     assert summary["listed_subjects"] == 24
     assert summary["by_confidence"] == {"official": 0, "multi-source": 9, "single-source": 15}
-    assert summary["unresolved_codes"] == ["CAH02-03-12", "CAH07-03-01", "CAH07-03-03",
-                                           "CAH08-01-02"]
+    assert summary["unresolved_codes"] == [
+        "CAH02-03-12",
+        "CAH07-03-01",
+        "CAH07-03-03",
+        "CAH08-01-02",
+    ]
     assert len([n for n in rules.exempt.values() if n.basis == "appendix-atas"]) == 38
     assert {"FR", "IE", "CY", "KR", "US", "CH", "NO", "IS", "LI", "SG", "NZ", "JP"} <= set(
-        rules.exempt)
+        rules.exempt
+    )
     assert rules.occupations == {}
     assert not rules.subject_list_complete
 
 
 def test_rules_csv_import_becomes_newest_and_carries_other_tables(tmp_path, rules_dir):
-    csv_file = _write(tmp_path / "atas.csv",
-                      "CAH3 code,Subject,Levels\nCAH10-01-04,Aerospace,research;taught-masters\n"
-                      "CAH01-01-02,medicine,\n")
+    csv_file = _write(
+        tmp_path / "atas.csv",
+        "CAH3 code,Subject,Levels\nCAH10-01-04,Aerospace,research;taught-masters\n"
+        "CAH01-01-02,medicine,\n",
+    )
     _import(rules_dir, csv_file, subject_list_complete=True)
     assert list_versions(rules_dir) == [COMMITTED, "2026-12-01"]
     rules = load_rules(rules_dir=rules_dir)
@@ -90,8 +100,10 @@ def test_rules_excel_import_reads_sheets(tmp_path, rules_dir):
     [
         ("cah3_code\nCAH10-01-04\nCAH10-1-08\n", "row 3: 'CAH10-1-08' is not a CAH3 code"),
         ("cah3_code\nCAH10-01-04\nCAH07-03-03\n", "row 3: 'CAH07-03-03' is not a CAH v1.3.4"),
-        ("cah3_code\nCAH10-01-04\nCAH09-01-01\ncah10-01-04\n",
-         "row 4: duplicate 'CAH10-01-04' \\(first given in row 2\\)"),
+        (
+            "cah3_code\nCAH10-01-04\nCAH09-01-01\ncah10-01-04\n",
+            "row 4: duplicate 'CAH10-01-04' \\(first given in row 2\\)",
+        ),
         ("cah3_code,subject,colour\nCAH10-01-04,aero,blue\n", "unknown column 'colour'"),
         ("cah3_code,confidence\nCAH10-01-04,maybe\n", "row 2: confidence 'maybe'"),
         ("cah3_code,levels\nCAH10-01-04,postdoc-fellow\n", "row 2: Unknown level"),
@@ -102,8 +114,7 @@ def test_rules_excel_import_reads_sheets(tmp_path, rules_dir):
         ("colour\nblue\n", "cannot tell which rules table"),
     ],
 )
-def test_rules_bad_import_names_row_and_keeps_previous_rules(tmp_path, rules_dir, content,
-                                                             message):
+def test_rules_bad_import_names_row_and_keeps_previous_rules(tmp_path, rules_dir, content, message):
     path = _write(tmp_path / "bad.csv", content)
     with pytest.raises(RulesError, match=message):
         _import(rules_dir, path)

@@ -23,7 +23,10 @@ def test_vocabulary_counts_and_hierarchy():
     assert len({s.cah2 for s in vocabulary.subjects.values()}) == 35
     aero = vocabulary.subject("CAH10-01-04")
     assert (aero.label, aero.cah2, aero.cah1) == (
-        "aeronautical and aerospace engineering", "CAH10-01", "CAH10")
+        "aeronautical and aerospace engineering",
+        "CAH10-01",
+        "CAH10",
+    )
     assert vocabulary.hecos["100115"].cah3 == "CAH10-01-04"  # aerospace engineering
 
 

@@ -1,4 +1,4 @@
-"""Does a person need an ATAS certificate? ``required``, ``not required`` or ``check``, with reasons.
+"""Does a person need an ATAS certificate? "required", "not required" or "check", with reasons.
 
 The answer is built per subject, then combined with nationality and level:
 - a national of an exempt country (any of a dual national's nationalities) -> not required;
@@ -68,8 +68,13 @@ def _subject_finding(cah3: str, level: str, rules: AtasRules) -> SubjectFinding:
     if listed is not None:
         if listed.levels and level not in listed.levels:
             return SubjectFinding(
-                subject.code, subject.label, subject.cah1, "not listed", "not required",
-                listed.confidence, listed.sources,
+                subject.code,
+                subject.label,
+                subject.cah1,
+                "not listed",
+                "not required",
+                listed.confidence,
+                listed.sources,
                 f"{subject.code} {subject.label} is listed only for {', '.join(listed.levels)}.",
             )
         qualifier = (
@@ -77,15 +82,24 @@ def _subject_finding(cah3: str, level: str, rules: AtasRules) -> SubjectFinding:
         )
         if listed.confidence == "single-source":
             return SubjectFinding(
-                subject.code, subject.label, subject.cah1, "listed", "check",
-                listed.confidence, listed.sources,
+                subject.code,
+                subject.label,
+                subject.cah1,
+                "listed",
+                "check",
+                listed.confidence,
+                listed.sources,
                 f"{subject.code} {subject.label} is listed by one secondary source only "
-                f"({listed.qualifier or 'no detail'}): likely listed, but unconfirmed."
-                + qualifier,
+                f"({listed.qualifier or 'no detail'}): likely listed, but unconfirmed." + qualifier,
             )
         return SubjectFinding(
-            subject.code, subject.label, subject.cah1, "listed", "required",
-            listed.confidence, listed.sources,
+            subject.code,
+            subject.label,
+            subject.cah1,
+            "listed",
+            "required",
+            listed.confidence,
+            listed.sources,
             f"{subject.code} {subject.label} is a listed ATAS subject "
             f"({listed.confidence}).{qualifier}",
         )
@@ -98,14 +112,26 @@ def _subject_finding(cah3: str, level: str, rules: AtasRules) -> SubjectFinding:
             else ""
         )
         return SubjectFinding(
-            subject.code, subject.label, subject.cah1, "unconfirmed", "check", None, (),
+            subject.code,
+            subject.label,
+            subject.cah1,
+            "unconfirmed",
+            "check",
+            None,
+            (),
             f"{subject.code} {subject.label} is not in our subject list, but our list is "
             f"incomplete and this is a {area.label} subject ({area.reason}), so it may be "
             f"listed in the official appendix. It is never answered 'not required'.{extra}",
         )
     scope = "the complete official list" if rules.subject_list_complete else "our subject list"
     return SubjectFinding(
-        subject.code, subject.label, subject.cah1, "not listed", "not required", None, (),
+        subject.code,
+        subject.label,
+        subject.cah1,
+        "not listed",
+        "not required",
+        None,
+        (),
         f"{subject.code} {subject.label} is not in {scope} and is outside the science, "
         "engineering, medicine, agriculture, mathematics and computing areas.",
     )

@@ -11,7 +11,14 @@ from typing import Any
 import click
 
 from exportctl.atas.defaults import SUBJECT_TOP_K
-from exportctl.atas.rules import CONFIDENCES, LEVELS, TABLES, import_rules, list_versions, load_rules
+from exportctl.atas.rules import (
+    CONFIDENCES,
+    LEVELS,
+    TABLES,
+    import_rules,
+    list_versions,
+    load_rules,
+)
 
 
 def _emit_json(data: Any) -> None:
@@ -51,11 +58,19 @@ def subjects_command(text: str, top_k: int, as_json: bool) -> None:
 
 
 @click.command("atas")
-@click.option("--cah3", "cah3", multiple=True, required=True,
-              help="CAH3 code(s), repeatable or comma-separated, e.g. CAH10-01-04.")
-@click.option("--nationality", multiple=True, required=True,
-              help="ISO 3166 code(s); repeat for dual nationals, e.g. --nationality CN "
-              "--nationality FR.")
+@click.option(
+    "--cah3",
+    "cah3",
+    multiple=True,
+    required=True,
+    help="CAH3 code(s), repeatable or comma-separated, e.g. CAH10-01-04.",
+)
+@click.option(
+    "--nationality",
+    multiple=True,
+    required=True,
+    help="ISO 3166 code(s); repeat for dual nationals, e.g. --nationality CN --nationality FR.",
+)
 @click.option("--level", required=True, help=f"One of {', '.join(LEVELS)} (or PhD, MSc, ...).")
 @click.option("--occupation", default=None, help="SOC 2020 code, for researchers on work routes.")
 @click.option("--rules-version", default=None, help="Rules version (default: the newest).")
@@ -72,8 +87,13 @@ def atas_command(
     from exportctl.atas.assessment import assess
 
     rules = load_rules(rules_version)
-    result = assess(_split_values(cah3), _split_values(nationality), level, rules=rules,
-                    occupation_code=occupation)
+    result = assess(
+        _split_values(cah3),
+        _split_values(nationality),
+        level,
+        rules=rules,
+        occupation_code=occupation,
+    )
     if as_json:
         _emit_json(result.to_dict())
         return
@@ -98,13 +118,25 @@ def atas_rules_group() -> None:
 @click.option("--version", "version", required=True, help="New version date, YYYY-MM-DD.")
 @click.option("--verified-on", required=True, help="Date the list was checked, YYYY-MM-DD.")
 @click.option("--source", required=True, help="Where the list comes from (URL or document).")
-@click.option("--table", type=click.Choice(list(TABLES)), default=None,
-              help="Which table a CSV holds (default: from its columns; Excel: sheet names).")
-@click.option("--confidence", type=click.Choice(CONFIDENCES), default="official",
-              show_default=True, help="Confidence of rows that do not give their own.")
-@click.option("--complete-list", is_flag=True,
-              help="The subject list is the complete official list: unlisted subjects may then "
-              "be answered 'not required'.")
+@click.option(
+    "--table",
+    type=click.Choice(list(TABLES)),
+    default=None,
+    help="Which table a CSV holds (default: from its columns; Excel: sheet names).",
+)
+@click.option(
+    "--confidence",
+    type=click.Choice(CONFIDENCES),
+    default="official",
+    show_default=True,
+    help="Confidence of rows that do not give their own.",
+)
+@click.option(
+    "--complete-list",
+    is_flag=True,
+    help="The subject list is the complete official list: unlisted subjects may then "
+    "be answered 'not required'.",
+)
 @click.option("--note", "notes", multiple=True, help="A note shown with every assessment.")
 @click.option("--base-version", default=None, help="Version to carry other tables from.")
 def import_command(
@@ -120,8 +152,14 @@ def import_command(
 ) -> None:
     """Validate FILES (CSV or Excel) and add them as a new rules version."""
     path = import_rules(
-        files, version=version, verified_on=verified_on, source=source, table=table,
-        confidence=confidence, subject_list_complete=complete_list, notes=notes,
+        files,
+        version=version,
+        verified_on=verified_on,
+        source=source,
+        table=table,
+        confidence=confidence,
+        subject_list_complete=complete_list,
+        notes=notes,
         base_version=base_version,
     )
     rules = load_rules(path.name)
@@ -152,8 +190,13 @@ def import_cah_command() -> None:
 
 
 @click.command("evaluate-subjects")
-@click.option("--data", "data", required=True, type=click.Path(path_type=Path),
-              help="JSONL of HECoS names (hecos_code, labels) or abstracts (text, cah3).")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="JSONL of HECoS names (hecos_code, labels) or abstracts (text, cah3).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON with per-row details.")
 def evaluate_subjects_command(data: Path, as_json: bool) -> None:
     """CAH3 top-1 and top-3 accuracy on a labelled file."""

@@ -1,7 +1,7 @@
 """Measure CAH3 suggestion: top-1 and top-3 accuracy (a hit when any gold CAH3 is in the top k).
 
 Two kinds of file:
-- HECoS subject names (``labels`` + ``hecos_code``, e.g. ../shared/eval/hecos_subject_names_cah3.jsonl):
+- HECoS subject names (``labels`` + ``hecos_code``, e.g. hecos_subject_names_cah3.jsonl):
   these names are also the index's vocabulary, so the file is scored by k-fold cross-validation
   over HECoS codes. For each fold the index is rebuilt without the held-out codes' HECoS names
   (a name and its DfE synonyms share a code, so they are held out together); the CAH3 labels stay
@@ -66,8 +66,15 @@ def _score(
         hit3 = bool(gold & set(ranked[:TOP_K]))
         hits1 += hit1
         hits3 += hit3
-        details.append({"id": row.get("id"), "gold": sorted(gold), "ranked": ranked[:TOP_K],
-                        "top1": hit1, "top3": hit3})
+        details.append(
+            {
+                "id": row.get("id"),
+                "gold": sorted(gold),
+                "ranked": ranked[:TOP_K],
+                "top1": hit1,
+                "top3": hit3,
+            }
+        )
     n = len(rows)
     return {
         "n": n,
@@ -77,9 +84,7 @@ def _score(
 
 
 def _rank_with(index: SubjectIndex) -> Callable[[str], list[SubjectSuggestion]]:
-    return lambda text: index.rank(
-        text, top_k=TOP_K, min_relative_score=SUBJECT_MIN_RELATIVE_SCORE
-    )
+    return lambda text: index.rank(text, top_k=TOP_K, min_relative_score=SUBJECT_MIN_RELATIVE_SCORE)
 
 
 def evaluate_hecos_names(
@@ -151,6 +156,11 @@ def evaluate_subjects(path: str | Path) -> dict[str, Any]:
             "(abstracts)."
         )
     result["file"] = str(path)
-    logger.info("%s: top-1 %.3f, top-3 %.3f (n=%d)", path, result["top1"] or 0,
-                result["top3"] or 0, result["n"])
+    logger.info(
+        "%s: top-1 %.3f, top-3 %.3f (n=%d)",
+        path,
+        result["top1"] or 0,
+        result["top3"] or 0,
+        result["n"],
+    )
     return result

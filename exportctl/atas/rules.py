@@ -105,20 +105,41 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "subjects",
             "listed_subjects.csv",
-            ("cah3_code", "cah3_label", "source_label", "levels", "qualifier", "sources",
-             "confidence"),
+            (
+                "cah3_code",
+                "cah3_label",
+                "source_label",
+                "levels",
+                "qualifier",
+                "sources",
+                "confidence",
+            ),
             ("cah3_code",),
-            {"code": "cah3_code", "cah3": "cah3_code", "cah_code": "cah3_code",
-             "subject": "source_label", "label": "source_label", "subject_name": "source_label",
-             "level": "levels", "source": "sources", "notes": "qualifier"},
+            {
+                "code": "cah3_code",
+                "cah3": "cah3_code",
+                "cah_code": "cah3_code",
+                "subject": "source_label",
+                "label": "source_label",
+                "subject_name": "source_label",
+                "level": "levels",
+                "source": "sources",
+                "notes": "qualifier",
+            },
         ),
         TableSpec(
             "nationalities",
             "exempt_nationalities.csv",
             ("iso_code", "country", "basis", "sources"),
             ("iso_code",),
-            {"iso": "iso_code", "iso2": "iso_code", "alpha_2": "iso_code",
-             "country_code": "iso_code", "nationality": "country", "source": "sources"},
+            {
+                "iso": "iso_code",
+                "iso2": "iso_code",
+                "alpha_2": "iso_code",
+                "country_code": "iso_code",
+                "nationality": "country",
+                "source": "sources",
+            },
         ),
         TableSpec(
             "levels",
@@ -132,8 +153,13 @@ TABLES: dict[str, TableSpec] = {
             "occupations.csv",
             ("soc_code", "title", "soc_version", "sources"),
             ("soc_code",),
-            {"soc": "soc_code", "soc_2020": "soc_code", "code": "soc_code",
-             "occupation": "title", "source": "sources"},
+            {
+                "soc": "soc_code",
+                "soc_2020": "soc_code",
+                "code": "soc_code",
+                "occupation": "title",
+                "source": "sources",
+            },
         ),
         TableSpec(
             "check_areas",
@@ -334,7 +360,7 @@ def _rows_from_grid(spec: TableSpec, grid: list[list[Any]], where: str) -> RawTa
         cells = ["" if v is None else str(v).strip() for v in values]
         if not any(cells):
             continue
-        if any(cells[len(columns):]):
+        if any(cells[len(columns) :]):
             raise RulesError(f"{where} row {number}: more cells than columns.")
         cells += [""] * (len(columns) - len(cells))
         rows.append((number, dict(zip(columns, cells[: len(columns)], strict=True))))
@@ -366,8 +392,11 @@ def read_rules_file(path: Path, *, table: str | None = None) -> list[RawTable]:
     if suffix == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as handle:
             grid = [row for row in csv.reader(handle)]
-        kind = _kind_name(table, path.name) if table else _guess_kind(grid[0] if grid else [],
-                                                                        path.name)
+        kind = (
+            _kind_name(table, path.name)
+            if table
+            else _guess_kind(grid[0] if grid else [], path.name)
+        )
         return [_rows_from_grid(TABLES[kind], grid, path.name)]
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl  # imported here: only officers importing workbooks need it
@@ -382,9 +411,10 @@ def read_rules_file(path: Path, *, table: str | None = None) -> list[RawTable]:
                     continue
                 if table:
                     kind = _kind_name(table, where)
-                elif _normalise_header(sheet.title) in TABLES or _normalise_header(
-                    sheet.title
-                ) in SHEET_ALIASES:
+                elif (
+                    _normalise_header(sheet.title) in TABLES
+                    or _normalise_header(sheet.title) in SHEET_ALIASES
+                ):
                     kind = _kind_name(sheet.title, where)
                 else:
                     kind = _guess_kind([str(h) for h in grid[0] if h is not None], where)
@@ -417,8 +447,9 @@ def validate_table(
     for number, row in raw.rows:
         where = f"{raw.where} row {number}"
         record = {c: row.get(c, "").strip() for c in spec.columns}
-        key = _validate_row(raw.kind, record, vocabulary, where, default_confidence,
-                            default_sources)
+        key = _validate_row(
+            raw.kind, record, vocabulary, where, default_confidence, default_sources
+        )
         if key in seen:
             raise RulesError(f"{where}: duplicate '{key}' (first given in row {seen[key]}).")
         seen[key] = number
@@ -570,8 +601,7 @@ def write_version(
         for kind, spec in TABLES.items():
             path = staging / spec.file
             with path.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=list(spec.columns),
-                                        lineterminator="\n")
+                writer = csv.DictWriter(handle, fieldnames=list(spec.columns), lineterminator="\n")
                 writer.writeheader()
                 writer.writerows(tables[kind])
             files[kind] = {
@@ -591,8 +621,9 @@ def write_version(
             "notes": list(notes),
             "tables": files,
         }
-        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n",
-                                             encoding="utf-8")
+        (staging / MANIFEST_FILE).write_text(
+            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+        )
         load_rules_from(staging, version_name=version)  # the same checks as any later load
         os.rename(staging, final)
     except BaseException:
@@ -609,9 +640,7 @@ def load_rules(version: str | None = None, *, rules_dir: Path = RULES_DIR) -> At
     if version is None:
         version = versions[-1]
     elif version not in versions:
-        raise RulesError(
-            f"No ATAS rules version '{version}'. Available: {', '.join(versions)}."
-        )
+        raise RulesError(f"No ATAS rules version '{version}'. Available: {', '.join(versions)}.")
     return load_rules_from(rules_dir / version, version_name=version)
 
 
@@ -648,14 +677,20 @@ def load_rules_from(directory: Path, *, version_name: str | None = None) -> Atas
         notes=tuple(manifest.get("notes", ())),
         subjects={
             r["cah3_code"]: ListedSubject(
-                r["cah3_code"], r["cah3_label"], r["source_label"], _split(r["levels"]),
-                r["qualifier"], _split(r["sources"]), r["confidence"],
+                r["cah3_code"],
+                r["cah3_label"],
+                r["source_label"],
+                _split(r["levels"]),
+                r["qualifier"],
+                _split(r["sources"]),
+                r["confidence"],
             )
             for r in tables["subjects"]
         },
         exempt={
-            r["iso_code"]: ExemptNationality(r["iso_code"], r["country"], r["basis"],
-                                             _split(r["sources"]))
+            r["iso_code"]: ExemptNationality(
+                r["iso_code"], r["country"], r["basis"], _split(r["sources"])
+            )
             for r in tables["nationalities"]
         },
         levels={
@@ -663,15 +698,18 @@ def load_rules_from(directory: Path, *, version_name: str | None = None) -> Atas
             for r in tables["levels"]
         },
         occupations={
-            r["soc_code"]: Occupation(r["soc_code"], r["title"], r["soc_version"],
-                                      _split(r["sources"]))
+            r["soc_code"]: Occupation(
+                r["soc_code"], r["title"], r["soc_version"], _split(r["sources"])
+            )
             for r in tables["occupations"]
         },
-        check_areas=tuple(CheckArea(r["area"], r["label"], r["reason"])
-                          for r in tables["check_areas"]),
+        check_areas=tuple(
+            CheckArea(r["area"], r["label"], r["reason"]) for r in tables["check_areas"]
+        ),
         unresolved=tuple(
-            UnresolvedCode(r["code"], r["source_label"], r["note"], _split(r["sources"]),
-                           r["confidence"])
+            UnresolvedCode(
+                r["code"], r["source_label"], r["note"], _split(r["sources"]), r["confidence"]
+            )
             for r in tables["unresolved"]
         ),
         manifest=manifest,
@@ -682,25 +720,59 @@ def _rows_of(rules: AtasRules, kind: str) -> list[dict[str, str]]:
     """A loaded version's table as canonical rows, to carry it over into a new version."""
     if kind == "subjects":
         return [
-            {"cah3_code": s.cah3, "cah3_label": s.label, "source_label": s.source_label,
-             "levels": ";".join(s.levels), "qualifier": s.qualifier,
-             "sources": ";".join(s.sources), "confidence": s.confidence}
+            {
+                "cah3_code": s.cah3,
+                "cah3_label": s.label,
+                "source_label": s.source_label,
+                "levels": ";".join(s.levels),
+                "qualifier": s.qualifier,
+                "sources": ";".join(s.sources),
+                "confidence": s.confidence,
+            }
             for s in rules.subjects.values()
         ]
     if kind == "nationalities":
-        return [{"iso_code": n.iso_code, "country": n.country, "basis": n.basis,
-                 "sources": ";".join(n.sources)} for n in rules.exempt.values()]
+        return [
+            {
+                "iso_code": n.iso_code,
+                "country": n.country,
+                "basis": n.basis,
+                "sources": ";".join(n.sources),
+            }
+            for n in rules.exempt.values()
+        ]
     if kind == "levels":
-        return [{"level": r.level, "scope": r.scope, "description": r.description,
-                 "sources": ";".join(r.sources)} for r in rules.levels.values()]
+        return [
+            {
+                "level": r.level,
+                "scope": r.scope,
+                "description": r.description,
+                "sources": ";".join(r.sources),
+            }
+            for r in rules.levels.values()
+        ]
     if kind == "occupations":
-        return [{"soc_code": o.soc_code, "title": o.title, "soc_version": o.soc_version,
-                 "sources": ";".join(o.sources)} for o in rules.occupations.values()]
+        return [
+            {
+                "soc_code": o.soc_code,
+                "title": o.title,
+                "soc_version": o.soc_version,
+                "sources": ";".join(o.sources),
+            }
+            for o in rules.occupations.values()
+        ]
     if kind == "check_areas":
         return [{"area": a.area, "label": a.label, "reason": a.reason} for a in rules.check_areas]
-    return [{"code": u.code, "source_label": u.source_label, "note": u.note,
-             "sources": ";".join(u.sources), "confidence": u.confidence}
-            for u in rules.unresolved]
+    return [
+        {
+            "code": u.code,
+            "source_label": u.source_label,
+            "note": u.note,
+            "sources": ";".join(u.sources),
+            "confidence": u.confidence,
+        }
+        for u in rules.unresolved
+    ]
 
 
 def import_rules(

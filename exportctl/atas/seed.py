@@ -48,39 +48,68 @@ def seed_tables(
     for number, row in _read(source_dir / "atas_cah3.csv"):
         code = row["cah3_code"].strip()
         if code in vocabulary.subjects:
-            subjects.append((number, {
-                "cah3_code": code, "source_label": row["cah3_label"], "levels": "",
-                "qualifier": row["qualifier"], "sources": row["sources"],
-                "confidence": row["confidence"],
-            }))
+            subjects.append(
+                (
+                    number,
+                    {
+                        "cah3_code": code,
+                        "source_label": row["cah3_label"],
+                        "levels": "",
+                        "qualifier": row["qualifier"],
+                        "sources": row["sources"],
+                        "confidence": row["confidence"],
+                    },
+                )
+            )
         else:
-            unresolved.append((number, {
-                "code": code, "source_label": row["cah3_label"],
-                "note": f"not a CAH v{vocabulary.version} CAH3 code; {row['qualifier']}",
-                "sources": row["sources"], "confidence": row["confidence"],
-            }))
+            unresolved.append(
+                (
+                    number,
+                    {
+                        "code": code,
+                        "source_label": row["cah3_label"],
+                        "note": f"not a CAH v{vocabulary.version} CAH3 code; {row['qualifier']}",
+                        "sources": row["sources"],
+                        "confidence": row["confidence"],
+                    },
+                )
+            )
     nationalities = []
     for number, row in _read(source_dir / "atas_exempt_nationalities.csv"):
-        nationalities.append((number, {
-            "iso_code": resolve_country(row["country"]), "country": row["country"],
-            "basis": "appendix-atas", "sources": row["sources"],
-        }))
+        nationalities.append(
+            (
+                number,
+                {
+                    "iso_code": resolve_country(row["country"]),
+                    "country": row["country"],
+                    "basis": "appendix-atas",
+                    "sources": row["sources"],
+                },
+            )
+        )
     for number, row in _read(seed_dir / "project_nationalities.csv"):
         nationalities.append((1000 + number, row))
     occupations = [
-        (n, {"soc_code": r["soc_code"], "title": r["title"], "soc_version": "SOC 2020",
-             "sources": r["sources"]})
+        (
+            n,
+            {
+                "soc_code": r["soc_code"],
+                "title": r["title"],
+                "soc_version": "SOC 2020",
+                "sources": r["sources"],
+            },
+        )
         for n, r in _read(source_dir / "atas_soc2020.csv")
     ]
     raw = {
         "subjects": RawTable("subjects", "atas_cah3.csv", subjects),
         "unresolved": RawTable("unresolved", "atas_cah3.csv", unresolved),
-        "nationalities": RawTable("nationalities", "atas_exempt_nationalities.csv",
-                                  nationalities),
+        "nationalities": RawTable("nationalities", "atas_exempt_nationalities.csv", nationalities),
         "occupations": RawTable("occupations", "atas_soc2020.csv", occupations),
         "levels": RawTable("levels", "seed/levels.csv", _read(seed_dir / "levels.csv")),
-        "check_areas": RawTable("check_areas", "seed/check_areas.csv",
-                                _read(seed_dir / "check_areas.csv")),
+        "check_areas": RawTable(
+            "check_areas", "seed/check_areas.csv", _read(seed_dir / "check_areas.csv")
+        ),
     }
     return {kind: validate_table(table, vocabulary) for kind, table in raw.items()}
 

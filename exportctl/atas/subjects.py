@@ -32,9 +32,33 @@ LABEL_STOP_WORDS = frozenset({"non", "specific", "others", "other", "general", "
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | LABEL_STOP_WORDS
 # Longest first; a suffix is removed only when at least four letters remain.
 _SUFFIXES = (
-    "isations", "izations", "isation", "ization", "ational", "ically", "ations", "ements",
-    "ation", "ement", "istry", "ology", "ities", "ical", "ists", "ity", "ics", "ing", "ist",
-    "ers", "ies", "er", "es", "al", "ic", "y", "s",
+    "isations",
+    "izations",
+    "isation",
+    "ization",
+    "ational",
+    "ically",
+    "ations",
+    "ements",
+    "ation",
+    "ement",
+    "istry",
+    "ology",
+    "ities",
+    "ical",
+    "ists",
+    "ity",
+    "ics",
+    "ing",
+    "ist",
+    "ers",
+    "ies",
+    "er",
+    "es",
+    "al",
+    "ic",
+    "y",
+    "s",
 )
 _SUFFIX_REPLACEMENTS = {"ology": "olog", "ies": "y"}
 
@@ -144,7 +168,10 @@ class SubjectIndex:
             analyzer=_word_features, sublinear_tf=True, dtype=np.float32
         )
         self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True,
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            sublinear_tf=True,
+            lowercase=True,
             dtype=np.float32,
         )
         self.word_matrix_ = self.word_vectorizer_.fit_transform(texts).T.tocsr()
@@ -204,9 +231,13 @@ class SubjectIndex:
             )
             out.append(
                 SubjectSuggestion(
-                    cah3=subject.code, label=subject.label, cah2=subject.cah2,
-                    cah1=subject.cah1, score=sum(e.weight for e in evidence),
-                    evidence=evidence, cah2_label=subject.cah2_label,
+                    cah3=subject.code,
+                    label=subject.label,
+                    cah2=subject.cah2,
+                    cah1=subject.cah1,
+                    score=sum(e.weight for e in evidence),
+                    evidence=evidence,
+                    cah2_label=subject.cah2_label,
                     cah1_label=subject.cah1_label,
                 )
             )
@@ -238,9 +269,7 @@ def _matched_words(
     return tuple(words)
 
 
-def build_aliases(
-    vocabulary: CahVocabulary, *, exclude_hecos: Iterable[str] = ()
-) -> list[Alias]:
+def build_aliases(vocabulary: CahVocabulary, *, exclude_hecos: Iterable[str] = ()) -> list[Alias]:
     """HECoS names (minus any held out) and CAH3 labels, as aliases of their CAH3 codes."""
     excluded = set(exclude_hecos)
     aliases = [
@@ -272,7 +301,4 @@ def suggest_subjects(text: str, *, top_k: int = SUBJECT_TOP_K) -> list[SubjectSu
         raise InputTextError("top_k must be at least 1.")
     if not text.strip():
         return []
-    return default_index().rank(
-        text, top_k=top_k, min_relative_score=SUBJECT_MIN_RELATIVE_SCORE
-    )
-
+    return default_index().rank(text, top_k=top_k, min_relative_score=SUBJECT_MIN_RELATIVE_SCORE)

@@ -124,8 +124,11 @@ def import_cah(source_dir: Path = CAH_SOURCE_DIR, out_dir: Path = CAH_DIR) -> Pa
                 raise DatasetError(f"{mapping_path.name} row {line}: bad or repeated '{code}'.")
             if cah3 not in subjects or subjects[cah3]["cah3_label"] != row["CAH3_Label"].strip():
                 raise DatasetError(f"{mapping_path.name} row {line}: CAH3 '{cah3}' disagrees.")
-            hecos[code] = {"hecos_code": code, "hecos_label": row["HECoS_Label"].strip(),
-                           "cah3_code": cah3}
+            hecos[code] = {
+                "hecos_code": code,
+                "hecos_label": row["HECoS_Label"].strip(),
+                "cah3_code": cah3,
+            }
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_csv(out_dir / CAH3_FILE, sorted(subjects.values(), key=lambda r: r["cah3_code"]))
     _write_csv(out_dir / HECOS_FILE, sorted(hecos.values(), key=lambda r: r["hecos_code"]))
@@ -164,8 +167,12 @@ def load_vocabulary(directory: Path = CAH_DIR) -> CahVocabulary:
     with (directory / CAH3_FILE).open(newline="", encoding="utf-8") as handle:
         subjects = {
             r["cah3_code"]: Cah3Subject(
-                r["cah3_code"], r["cah3_label"], r["cah2_code"], r["cah2_label"],
-                r["cah1_code"], r["cah1_label"],
+                r["cah3_code"],
+                r["cah3_label"],
+                r["cah2_code"],
+                r["cah2_label"],
+                r["cah1_code"],
+                r["cah1_label"],
             )
             for r in csv.DictReader(handle)
         }
