@@ -1,0 +1,5 @@
+"""exportctl web app. Run with:  streamlit run app.py"""
+
+from exportctl.webapp.main import run
+
+run()

@@ -1,0 +1,107 @@
+"""Safe HTML for highlighted text, and short labels (pure functions, no Streamlit).
+
+Abstracts come from users and may contain HTML or script: everything is escaped first, and the
+only markup added is ``<mark>`` around matched words. Streamlit's ``st.html`` sanitises the
+result once more and never runs scripts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+Span = tuple[int, int]
+
+THRESHOLD_LABELS: dict[str, str] = {
+    "met": "met",
+    "not_met": "not met",
+    "unknown": "unknown",
+}
+_THRESHOLD_ICONS = {"met": "✅", "not_met": "⛔", "unknown": "❓"}
+_MARK_COLOURS = {"match": "#ffe08a", "clause": "#bfe3ff"}
+
+
+def merge_spans(spans: Iterable[Span], length: int) -> list[Span]:
+    """Sorted, non-overlapping spans clipped to ``[0, length]``; empty spans dropped."""
+    cleaned = sorted(
+        (max(0, start), min(length, end)) for start, end in spans if min(length, end) > start >= 0
+    )
+    merged: list[Span] = []
+    for start, end in cleaned:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight_html(text: str, spans: Iterable[Span], *, css_class: str = "match") -> str:
+    """``text`` escaped, with each span wrapped in ``<mark>``; line breaks kept."""
+    parts: list[str] = []
+    position = 0
+    for start, end in merge_spans(spans, len(text)):
+        parts.append(html.escape(text[position:start]))
+        colour = _MARK_COLOURS.get(css_class, "#ffe08a")
+        parts.append(
+            f'<mark class="{css_class}" style="background-color: {colour}; padding: 0 1px">'
+            f"{html.escape(text[start:end])}</mark>"
+        )
+        position = end
+    parts.append(html.escape(text[position:]))
+    body = "".join(parts)
+    return f'<div style="white-space: pre-wrap; line-height: 1.5">{body}</div>'
+
+
+def word_spans(text: str, words: Iterable[str]) -> list[Span]:
+    """Where the given words (or phrases) occur in ``text``, case-insensitively, as whole words
+    or word stems (``laser`` also marks ``lasers``)."""
+    spans: list[Span] = []
+    for word in {w.strip() for w in words if w and w.strip()}:
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(p) for p in word.split()) + r"\w*"
+        spans.extend(m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE))
+    return spans
+
+
+def evidence_spans(abstract: str, evidence: Sequence[Mapping[str, Any]]) -> list[Span]:
+    """Spans of the abstract named by evidence records (``to_dict()`` of Evidence)."""
+    spans: list[Span] = []
+    for item in evidence:
+        start, end = int(item.get("start", -1)), int(item.get("end", -1))
+        if 0 <= start < end <= len(abstract):
+            spans.append((start, end))
+        elif item.get("abstract_text"):
+            spans.extend(word_spans(abstract, [str(item["abstract_text"])]))
+    return spans
+
+
+def clause_words(evidence: Sequence[Mapping[str, Any]]) -> list[str]:
+    words: list[str] = []
+    for item in evidence:
+        words.extend(str(w) for w in item.get("clause_words", ()) or ())
+    return words
+
+
+def threshold_label(status: str) -> str:
+    return f"{_THRESHOLD_ICONS.get(status, '')} {THRESHOLD_LABELS.get(status, status)}".strip()
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clause_path_html(nodes: Sequence[tuple[str, int, str]], words: Iterable[str]) -> str:
+    """A clause with its parents, one line each (code, depth, own text), indented by depth,
+    the matched clause words marked. The last node is the clause itself."""
+    words = list(words)
+    lines = []
+    for index, (code, depth, text) in enumerate(nodes):
+        marked = highlight_html(text, word_spans(text, words), css_class="clause")
+        weight = "bold" if index == len(nodes) - 1 else "normal"
+        lines.append(
+            f'<div style="margin-left: {depth * 1.2:.1f}em; font-weight: {weight}">'
+            f"<code>{html.escape(code)}</code> {marked}</div>"
+        )
+    return "".join(lines)

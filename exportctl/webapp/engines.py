@@ -1,0 +1,53 @@
+"""Engines and stores built once per server process (``st.cache_resource``).
+
+Nothing heavy happens at import time: each factory runs on first use by a page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from exportctl.appconfig import database_url, users_file
+from exportctl.auth import LocalAccounts
+from exportctl.cases.repository import CaseRepository
+from exportctl.lists.store import ControlList
+
+if TYPE_CHECKING:
+    from exportctl.suggest import Suggester
+
+
+@st.cache_resource(show_spinner="Loading the control list…")
+def control_list() -> ControlList:
+    return ControlList.load()
+
+
+@st.cache_resource(show_spinner="Loading the suggestion engine (first time only)…")
+def suggester() -> Suggester:
+    from exportctl.suggest import Suggester
+
+    return Suggester.load()
+
+
+@st.cache_resource(show_spinner=False)
+def _repository(url: str) -> CaseRepository:
+    return CaseRepository.open(url)
+
+
+def repository() -> CaseRepository:
+    """The case store at the configured URL (``EXPORTCTL_DATABASE_URL``)."""
+    return _repository(database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _accounts(path: str, modified: float) -> LocalAccounts:
+    return LocalAccounts.load(Path(path))
+
+
+def local_accounts() -> LocalAccounts:
+    """The local accounts file, re-read when it changes."""
+    path = users_file()
+    modified = path.stat().st_mtime if path.exists() else 0.0
+    return _accounts(str(path), modified)
