@@ -298,7 +298,7 @@ class CaseRepository:
         if not actor.is_officer:
             query = query.where(CaseRow.researcher == actor.username)
         with self._transaction() as session:
-            counts = dict(session.execute(query).tuples().all())
+            counts = {status: count for status, count in session.execute(query).all()}
         return {status: counts.get(status, 0) for status in CASE_STATUSES}
 
     def get_case(self, actor: User, case_id: int) -> CaseRecord:

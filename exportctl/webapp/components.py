@@ -18,6 +18,7 @@ from exportctl.webapp.display import (
     clause_words,
     evidence_spans,
     highlight_html,
+    md_escape,
     threshold_label,
 )
 
@@ -94,7 +95,7 @@ def candidate_details(
         for code in related:
             related_clause = _clause(clist, code)
             title = related_clause.text if related_clause is not None else ""
-            st.markdown(f"- `{code}` {_md_escape(title[:160])}")
+            st.markdown(f"- `{code}` {md_escape(title[:160])}")
 
 
 def _notes_and_definitions(code: str, clist: ControlList) -> None:
@@ -104,13 +105,13 @@ def _notes_and_definitions(code: str, clist: ControlList) -> None:
         st.markdown("**Notes**")
         for owner, note in notes:
             flag = " ⚠️ decontrol" if note.decontrol else ""
-            st.markdown(f"*{_md_escape(note.heading)}* (`{owner}`){flag}")
+            st.markdown(f"*{md_escape(note.heading)}* (`{owner}`){flag}")
             text_block(note.text)
     definitions = clist.definitions_for(code)
     if definitions:
         st.markdown("**Definitions**")
         for definition in definitions:
-            st.markdown(f'- **"{_md_escape(definition.term)}"**: {_md_escape(definition.text)}')
+            st.markdown(f'- **"{md_escape(definition.term)}"**: {md_escape(definition.text)}')
 
 
 def _clause(clist: ControlList | None, code: str):
@@ -120,14 +121,6 @@ def _clause(clist: ControlList | None, code: str):
         return clist.get(code)
     except UnknownCodeError:
         return None
-
-
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$"})
-
-
-def _md_escape(text: str) -> str:
-    """Control-list text inside Markdown, without its characters becoming markup."""
-    return " ".join(str(text).split()).translate(_MD_SPECIAL)
 
 
 def atas_section(subjects: Sequence[Mapping[str, Any]], atas: Mapping[str, Any] | None) -> None:
@@ -158,6 +151,6 @@ def atas_section(subjects: Sequence[Mapping[str, Any]], atas: Mapping[str, Any] 
     show = {"required": st.error, "check": st.warning}.get(outcome, st.success)
     show(f"ATAS assessment: **{outcome}** (rules version {atas.get('rules_version', '?')})")
     for reason in atas.get("reasons") or ():
-        st.markdown(f"- {_md_escape(str(reason))}")
+        st.markdown(f"- {md_escape(str(reason))}")
     if atas.get("caveat"):
         st.caption(str(atas["caveat"]))

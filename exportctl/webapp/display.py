@@ -105,3 +105,11 @@ def clause_path_html(nodes: Sequence[tuple[str, int, str]], words: Iterable[str]
             f"<code>{html.escape(code)}</code> {marked}</div>"
         )
     return "".join(lines)
+
+
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$:"})
+
+
+def md_escape(text: str) -> str:
+    """Text inside Markdown (titles, list text) without its characters becoming markup."""
+    return " ".join(str(text).split()).translate(_MD_SPECIAL)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from exportctl.cases.vocabulary import ANSWERS, SUGGESTION_STATUSES
 from exportctl.webapp import components, engines
-from exportctl.webapp.display import shorten
+from exportctl.webapp.display import md_escape, shorten
 from exportctl.webapp.session import require_user
 
 
@@ -47,7 +47,7 @@ def render() -> None:
     if case_id is None:
         return
     case = repo.get_case(user, case_id)
-    st.header(f"{case.ref}: {case.title}")
+    st.header(f"{case.ref}: {md_escape(case.title)}")
     st.caption(f"{case.status_label} · list {case.list_version}")
     if case.status == "decided":
         st.success(
@@ -78,4 +78,6 @@ def render() -> None:
     if case.answers:
         st.subheader("Your answers")
         for answer in case.answers:
-            st.markdown(f"- {answer.question} **{ANSWERS.get(answer.answer, answer.answer)}**")
+            st.markdown(
+                f"- {md_escape(answer.question)} **{ANSWERS.get(answer.answer, answer.answer)}**"
+            )

@@ -20,15 +20,96 @@ from exportctl.cases.vocabulary import (
 )
 from exportctl.errors import ExportctlError
 from exportctl.webapp import components, engines
-from exportctl.webapp.display import shorten
+from exportctl.webapp.display import md_escape, shorten
 from exportctl.webapp.session import require_officer_page, require_user
 
 FLASH_KEY = "review_flash"
+FLASH_ERROR_KEY = "review_flash_error"
 _ALL = "all"
+_OPEN = "open"
 
 
 def _flash(message: str) -> None:
     st.session_state[FLASH_KEY] = message
+
+
+def _flash_error(error: ExportctlError) -> None:
+    st.session_state[FLASH_ERROR_KEY] = error.message
+
+
+# Save actions run as button callbacks: their arguments are bound when the page is drawn, so a
+# save names the version of the record the officer was looking at, and a change saved by
+# someone else in between is refused instead of overwritten.
+
+
+def _on_review(user: User, suggestion_id: int, code: str, version: int, prefix: str) -> None:
+    choice = st.session_state[f"{prefix}_status"]
+    try:
+        engines.repository().review_suggestion(
+            user,
+            suggestion_id,
+            status=choice,
+            note=st.session_state.get(f"{prefix}_note"),
+            expected_version=version,
+        )
+    except ExportctlError as error:
+        _flash_error(error)
+    else:
+        _flash(f"{code}: {SUGGESTION_STATUSES[choice].lower()}.")
+
+
+def _on_add(user: User, case_id: int) -> None:
+    code = st.session_state.get(f"review_add_code_{case_id}")
+    if not code:
+        return
+    try:
+        clause = engines.control_list().get(code)
+        engines.repository().add_entry(
+            user,
+            case_id,
+            NewEntry(
+                code=clause.code,
+                entry=clause.entry,
+                list_name=clause.list_name,
+                title=shorten(clause.text, 200),
+            ),
+            note=st.session_state.get(f"review_add_note_{case_id}"),
+        )
+    except ExportctlError as error:
+        _flash_error(error)
+    else:
+        _flash(f"{clause.code} added and confirmed.")
+
+
+def _on_decide(user: User, case_id: int, ref: str, version: int) -> None:
+    decision = st.session_state[f"review_decision_{case_id}"]
+    try:
+        engines.repository().decide(
+            user,
+            case_id,
+            decision=decision,
+            atas_decision=st.session_state[f"review_atas_{case_id}"],
+            note=st.session_state.get(f"review_note_{case_id}"),
+            expected_version=version,
+        )
+    except ExportctlError as error:
+        _flash_error(error)
+    else:
+        _flash(f"{ref}: {DECISIONS[decision]}.")
+
+
+def _on_reopen(user: User, case_id: int, ref: str, version: int) -> None:
+    try:
+        engines.repository().reopen(
+            user,
+            case_id,
+            reason=st.session_state.get(f"review_reopen_reason_{case_id}") or "",
+            expected_version=version,
+        )
+    except ExportctlError as error:
+        _flash_error(error)
+    else:
+        _flash(f"{ref} reopened.")
 
 
 def render() -> None:
@@ -38,20 +119,25 @@ def render() -> None:
     st.title("Review cases")
     if st.session_state.get(FLASH_KEY):
         st.success(st.session_state.pop(FLASH_KEY))
+    if st.session_state.get(FLASH_ERROR_KEY):
+        st.error(st.session_state.pop(FLASH_ERROR_KEY))
     counts = repo.count_by_status(user)
-    options = [*CASE_STATUSES, _ALL]
-    status = st.segmented_control(
+    queues = {
+        _OPEN: ("Open", ("submitted", "in_review")),
+        "submitted": ("Submitted", ("submitted",)),
+        "in_review": ("In review", ("in_review",)),
+        "decided": ("Decided", ("decided",)),
+        _ALL: ("All", tuple(CASE_STATUSES)),
+    }
+    queue = st.segmented_control(
         "Queue",
-        options=options,
-        default="submitted",
-        format_func=lambda s: (
-            f"All ({sum(counts.values())})"
-            if s == _ALL
-            else f"{CASE_STATUSES[s].split(',')[0]} ({counts.get(s, 0)})"
-        ),
+        options=list(queues),
+        default=_OPEN,
+        format_func=lambda q: f"{queues[q][0]} ({sum(counts[s] for s in queues[q][1])})",
         key="review_status",
     )
-    cases = repo.list_cases(user, status=None if status in (None, _ALL) else status)
+    statuses = queues[queue or _ALL][1]
+    cases = [c for c in repo.list_cases(user) if c.status in statuses]
     if not cases:
         st.info("No cases in this queue.")
         return
@@ -88,9 +174,10 @@ def render() -> None:
 
 def _case(user: User, case: CaseRecord) -> None:
     clist = engines.control_list()
-    st.header(f"{case.ref}: {case.title}")
+    st.header(f"{case.ref}: {md_escape(case.title)}")
     st.caption(
-        f"Researcher {case.researcher_name} ({case.researcher}) · {case.status_label} · "
+        f"Researcher {md_escape(case.researcher_name)} ({md_escape(case.researcher)}) · "
+        f"{case.status_label} · "
         f"list {case.list_version} · submitted {case.submitted_at:%Y-%m-%d %H:%M} UTC"
     )
     components.disclaimer()
@@ -179,7 +266,7 @@ def _suggestion(user: User, case: CaseRecord, s: SuggestionRecord, clist, decide
         if decided:
             return
         prefix = f"review_s{s.id}"
-        choice = st.radio(
+        st.radio(
             "Review",
             options=list(SUGGESTION_STATUSES),
             format_func=SUGGESTION_STATUSES.__getitem__,
@@ -187,17 +274,13 @@ def _suggestion(user: User, case: CaseRecord, s: SuggestionRecord, clist, decide
             horizontal=True,
             key=f"{prefix}_status",
         )
-        note = st.text_input("Note (required to reject)", value=s.note or "", key=f"{prefix}_note")
-        if st.button("Save review", key=f"{prefix}_save"):
-            try:
-                engines.repository().review_suggestion(
-                    user, s.id, status=choice, note=note, expected_version=s.version
-                )
-            except ExportctlError as error:
-                st.error(error.message)
-            else:
-                _flash(f"{s.code}: {SUGGESTION_STATUSES[choice].lower()}.")
-                st.rerun()
+        st.text_input("Note (required to reject)", value=s.note or "", key=f"{prefix}_note")
+        st.button(
+            "Save review",
+            key=f"{prefix}_save",
+            on_click=_on_review,
+            args=(user, s.id, s.code, s.version, prefix),
+        )
 
 
 def _add_entry(user: User, case: CaseRecord, clist) -> None:
@@ -213,32 +296,16 @@ def _add_entry(user: User, case: CaseRecord, clist) -> None:
     if not matches:
         return
     by_code = {c.code: c for c in matches}
-    code = st.selectbox(
+    st.selectbox(
         "Entry",
         options=list(by_code),
         format_func=lambda c: f"{c} — {shorten(by_code[c].text, 90)}",
         key=f"review_add_code_{case.id}",
     )
-    note = st.text_input("Why it applies", key=f"review_add_note_{case.id}")
-    if st.button("Add entry", key=f"review_add_submit_{case.id}"):
-        clause = by_code[code]
-        try:
-            engines.repository().add_entry(
-                user,
-                case.id,
-                NewEntry(
-                    code=clause.code,
-                    entry=clause.entry,
-                    list_name=clause.list_name,
-                    title=shorten(clause.text, 200),
-                ),
-                note=note,
-            )
-        except ExportctlError as error:
-            st.error(error.message)
-        else:
-            _flash(f"{clause.code} added and confirmed.")
-            st.rerun()
+    st.text_input("Why it applies", key=f"review_add_note_{case.id}")
+    st.button(
+        "Add entry", key=f"review_add_submit_{case.id}", on_click=_on_add, args=(user, case.id)
+    )
 
 
 def _decision(user: User, case: CaseRecord) -> None:
@@ -250,47 +317,35 @@ def _decision(user: User, case: CaseRecord) -> None:
         )
         if case.decision_note:
             components.text_block(case.decision_note)
-        reason = st.text_input("Reason to reopen", key=f"review_reopen_reason_{case.id}")
-        if st.button("Reopen the case", key=f"review_reopen_{case.id}"):
-            try:
-                engines.repository().reopen(
-                    user, case.id, reason=reason, expected_version=case.version
-                )
-            except ExportctlError as error:
-                st.error(error.message)
-            else:
-                _flash(f"{case.ref} reopened.")
-                st.rerun()
+        st.text_input("Reason to reopen", key=f"review_reopen_reason_{case.id}")
+        st.button(
+            "Reopen the case",
+            key=f"review_reopen_{case.id}",
+            on_click=_on_reopen,
+            args=(user, case.id, case.ref, case.version),
+        )
         return
     if case.pending_count:
         st.caption(f"{case.pending_count} suggested entries are not reviewed yet.")
     if case.confirmed_codes:
         st.caption(f"Confirmed: {', '.join(case.confirmed_codes)}")
-    decision = st.selectbox(
+    st.selectbox(
         "Export-control decision",
         options=list(DECISIONS),
         format_func=DECISIONS.__getitem__,
         key=f"review_decision_{case.id}",
     )
-    atas = st.selectbox(
+    st.selectbox(
         "ATAS decision",
         options=list(ATAS_DECISIONS),
         format_func=ATAS_DECISIONS.__getitem__,
         key=f"review_atas_{case.id}",
     )
-    note = st.text_area("Decision note", key=f"review_note_{case.id}")
-    if st.button("Save decision", key=f"review_decide_{case.id}", type="primary"):
-        try:
-            engines.repository().decide(
-                user,
-                case.id,
-                decision=decision,
-                atas_decision=atas,
-                note=note,
-                expected_version=case.version,
-            )
-        except ExportctlError as error:
-            st.error(error.message)
-        else:
-            _flash(f"{case.ref}: {DECISIONS[decision]}.")
-            st.rerun()
+    st.text_area("Decision note", key=f"review_note_{case.id}")
+    st.button(
+        "Save decision",
+        key=f"review_decide_{case.id}",
+        type="primary",
+        on_click=_on_decide,
+        args=(user, case.id, case.ref, case.version),
+    )
