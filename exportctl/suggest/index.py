@@ -1,0 +1,182 @@
+"""The clause index: word and character n-gram TF-IDF vectors of every clause document.
+
+Vectors are hashed (scikit-learn's ``HashingVectorizer``: stateless, no vocabulary to pickle),
+weighted by inverse document frequency and L2-normalised, so a clause's similarity to a query is
+the sum, over shared features, of the two vectors' products: each shared word is one piece of
+evidence. Saved as ``.npz``/``.npy`` arrays with a ``params.json`` stamp of the list version,
+the text-processing code and the library versions; a mismatched stamp means rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.utils import murmurhash3_32
+
+from exportctl.errors import IndexMismatchError
+from exportctl.suggest import analyzers, documents
+from exportctl.suggest.documents import ClauseDocument
+
+log = logging.getLogger(__name__)
+
+INDEX_FORMAT = 1
+N_FEATURES = 2**20
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    """How clause documents become vectors; part of the index stamp."""
+
+    own_weight: float = 2.0
+    context_weight: float = 1.0
+    alias_weight: float = 1.5
+    char_ngram_min: int = 3
+    char_ngram_max: int = 5
+
+
+def word_vectorizer() -> HashingVectorizer:
+    return HashingVectorizer(
+        analyzer=analyzers.word_terms, n_features=N_FEATURES, alternate_sign=False, norm=None
+    )
+
+
+def char_vectorizer(params: IndexParams) -> HashingVectorizer:
+    return HashingVectorizer(
+        analyzer="char_wb",
+        preprocessor=analyzers.char_text,
+        ngram_range=(params.char_ngram_min, params.char_ngram_max),
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
+    )
+
+
+def code_fingerprint() -> str:
+    """Changes whenever the text processing that shapes the vectors changes."""
+    digest = hashlib.sha256()
+    for module in (analyzers, documents):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def library_versions() -> dict[str, str]:
+    return {name: version(name) for name in ("scikit-learn", "numpy", "scipy")}
+
+
+def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    weighted = counts.copy().astype(np.float32)
+    weighted.data = np.log1p(weighted.data)
+    weighted = weighted.multiply(idf.reshape(1, -1)).tocsr()
+    return normalize(weighted, norm="l2", copy=False)
+
+
+def _idf(counts: sp.csr_matrix) -> np.ndarray:
+    n_docs = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return (np.log((1 + n_docs) / (1 + df)) + 1).astype(np.float32)
+
+
+@dataclass
+class ClauseIndex:
+    codes: list[str]
+    word_matrix: sp.csr_matrix
+    char_matrix: sp.csr_matrix
+    word_idf: np.ndarray
+    char_idf: np.ndarray
+    params: IndexParams
+    stamp: dict
+
+    # -- building ----------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls, docs: list[ClauseDocument], *, stamp: dict, params: IndexParams | None = None
+    ) -> ClauseIndex:
+        params = params or IndexParams()
+        words = word_vectorizer()
+        chars = char_vectorizer(params)
+        fields = [
+            (params.own_weight, [d.own for d in docs]),
+            (params.context_weight, [d.context for d in docs]),
+            (params.alias_weight, [d.aliases for d in docs]),
+        ]
+        word_counts = sum(weight * words.transform(texts) for weight, texts in fields)
+        char_counts = sum(weight * chars.transform(texts) for weight, texts in fields)
+        word_counts = sp.csr_matrix(word_counts)
+        char_counts = sp.csr_matrix(char_counts)
+        word_idf, char_idf = _idf(word_counts), _idf(char_counts)
+        full_stamp = {**stamp, "params": asdict(params)}
+        return cls(
+            codes=[d.code for d in docs],
+            word_matrix=_weigh(word_counts, word_idf),
+            char_matrix=_weigh(char_counts, char_idf),
+            word_idf=word_idf,
+            char_idf=char_idf,
+            params=params,
+            stamp=full_stamp,
+        )
+
+    # -- querying ----------------------------------------------------------------------
+    def query_vectors(self, text: str) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        word = _weigh(sp.csr_matrix(word_vectorizer().transform([text])), self.word_idf)
+        char = _weigh(sp.csr_matrix(char_vectorizer(self.params).transform([text])), self.char_idf)
+        return word, char
+
+    def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine similarity of ``text`` to every clause, by words and by character n-grams."""
+        word, char = self.query_vectors(text)
+        word_sim = (self.word_matrix @ word.T).toarray().ravel()
+        char_sim = (self.char_matrix @ char.T).toarray().ravel()
+        return word_sim, char_sim
+
+    def word_contributions(self, query: sp.csr_matrix, row: int) -> dict[int, float]:
+        """Per shared word feature (column), the product of query and clause weights; they
+        sum to the clause's word similarity."""
+        clause = self.word_matrix[row]
+        shared = query.multiply(clause).tocsr()
+        return dict(zip(shared.indices.tolist(), shared.data.tolist(), strict=True))
+
+    # -- persistence -------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        sp.save_npz(folder / "word.npz", self.word_matrix)
+        sp.save_npz(folder / "char.npz", self.char_matrix)
+        np.save(folder / "word_idf.npy", self.word_idf)
+        np.save(folder / "char_idf.npy", self.char_idf)
+        (folder / "codes.json").write_text(json.dumps(self.codes))
+        (folder / "params.json").write_text(json.dumps(self.stamp, indent=2))
+
+    @classmethod
+    def load(cls, folder: Path, *, expected_stamp: dict) -> ClauseIndex:
+        params_path = folder / "params.json"
+        if not params_path.exists():
+            raise IndexMismatchError(f"No index at {folder}.")
+        stamp = json.loads(params_path.read_text())
+        expected = {**expected_stamp, "params": stamp.get("params")}
+        if stamp != expected:
+            changed = sorted(k for k in expected if stamp.get(k) != expected.get(k))
+            raise IndexMismatchError(f"The index at {folder} is stale ({', '.join(changed)}).")
+        params = IndexParams(**stamp["params"])
+        return cls(
+            codes=json.loads((folder / "codes.json").read_text()),
+            word_matrix=sp.load_npz(folder / "word.npz").tocsr(),
+            char_matrix=sp.load_npz(folder / "char.npz").tocsr(),
+            word_idf=np.load(folder / "word_idf.npy", allow_pickle=False),
+            char_idf=np.load(folder / "char_idf.npy", allow_pickle=False),
+            params=params,
+            stamp=stamp,
+        )
+
+
+def term_column(term: str) -> int:
+    """The hashed column of a word term (what ``HashingVectorizer`` computes for it)."""
+    return abs(murmurhash3_32(term, seed=0, positive=False)) % N_FEATURES
