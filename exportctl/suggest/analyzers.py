@@ -9,6 +9,7 @@ from so evidence can point at them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -49,6 +50,7 @@ _SUFFIXES = (
 )
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light, predictable stemmer: plurals and common verb endings only."""
     if len(word) <= 4 or word.isdigit():

@@ -40,3 +40,24 @@ def clause_documents(
 def _own_text(clause: Clause) -> str:
     technical = [note.text for note in clause.notes if note.kind == "technical_note"]
     return " ".join([clause.text, *technical])
+
+
+def entry_documents(
+    control_list: ControlList, aliases: dict[str, list[str]] | None = None
+) -> list[ClauseDocument]:
+    """One document per entry: the words of all its clauses, so that an abstract touching
+    several sub-items of one entry finds the entry."""
+    aliases = aliases or {}
+    documents: list[ClauseDocument] = []
+    for entry in control_list.entries():
+        clauses = [entry, *control_list.descendants(entry.code)]
+        used = [c for c in clauses if not c.not_used]
+        documents.append(
+            ClauseDocument(
+                code=entry.code,
+                own=" ".join(_own_text(c) for c in used),
+                context="",
+                aliases=" ; ".join(a for c in used for a in aliases.get(c.code, [])),
+            )
+        )
+    return documents

@@ -20,7 +20,7 @@ from exportctl.config import DEFAULT_TOP_K, MODELS_DIR
 from exportctl.errors import IndexMismatchError
 from exportctl.lists.store import ControlList
 from exportctl.suggest import analyzers
-from exportctl.suggest.documents import clause_documents
+from exportctl.suggest.documents import clause_documents, entry_documents
 from exportctl.suggest.index import ClauseIndex, IndexParams, code_fingerprint, library_versions
 from exportctl.suggest.index import term_column
 from exportctl.suggest.input_text import check_text
@@ -39,9 +39,10 @@ class RankingParams:
 
     word_weight: float = 0.7
     char_weight: float = 0.3
+    entry_weight: float = 1.0  # similarity to the whole entry (all its clauses)
     related_factor: float = 0.8  # a D/E entry brought in by a hardware match
     related_from_top: int = 5  # hardware entries whose D/E entries are brought in
-    candidate_pool: int = 60  # clauses considered before aggregation
+    candidate_pool: int = 300  # clauses considered before aggregation
     min_score: float = 0.02  # below this a clause is not evidence of anything
     max_evidence_terms: int = 8
 
@@ -55,17 +56,24 @@ class Suggester:
         index: ClauseIndex,
         pipeline: TextPipeline,
         *,
+        entry_index: ClauseIndex | None = None,
         aliases: dict[str, list[str]] | None = None,
         params: RankingParams | None = None,
     ) -> None:
         self.control_list = control_list
         self.index = index
+        self.entry_index = entry_index
         self.pipeline = pipeline
         self.aliases = aliases or {}
         self.params = params or RankingParams()
         self.related = RelatedEntries(control_list)
         self._rows = {code: row for row, code in enumerate(index.codes)}
         self._entry_of = np.array([control_list.get(code).entry for code in index.codes])
+        self._entry_row_of_clause = np.zeros(len(index.codes), dtype=np.int64)
+        if entry_index is not None:
+            self._entry_rows = {code: row for row, code in enumerate(entry_index.codes)}
+            self._entry_row_of_clause = np.array([self._entry_rows[e] for e in self._entry_of])
+        self._term_span_cache: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -81,7 +89,17 @@ class Suggester:
         control_list = control_list or ControlList.load()
         aliases = load_alias_texts(control_list) if use_aliases else {}
         index = load_or_build_index(control_list, aliases, models_dir, index_params)
-        return cls(control_list, index, load_pipeline(), aliases=aliases, params=params)
+        entry_index = load_or_build_index(
+            control_list, aliases, models_dir, index_params, level="entry"
+        )
+        return cls(
+            control_list,
+            index,
+            load_pipeline(),
+            entry_index=entry_index,
+            aliases=aliases,
+            params=params,
+        )
 
     # -- suggestion --------------------------------------------------------------------
     def suggest(
@@ -120,37 +138,51 @@ class Suggester:
     def rank(self, text: str, analysed: AnalysedText, *, top_k: int) -> list[Candidate]:
         """Ranked candidates (entries with their best clause), best first."""
         params = self.params
-        word_sim, char_sim = self.index.similarities(text)
+        self._clause_query = self.index.query_vectors(text)
+        word_sim, char_sim = self.index.similarities_for(*self._clause_query)
         scores = params.word_weight * word_sim + params.char_weight * char_sim
-        pool = np.argsort(-scores)[: params.candidate_pool]
-        best_row_of_entry: dict[str, int] = {}
+        entry_sim = self._entry_similarities(text)
+        if entry_sim is not None:
+            scores = scores + params.entry_weight * entry_sim[self._entry_row_of_clause]
+        pool = np.argpartition(-scores, min(params.candidate_pool, len(scores) - 1))
+        pool = sorted(pool[: params.candidate_pool], key=lambda row: -scores[row])
+        best: dict[str, tuple[float, int | None, str | None]] = {}  # entry → (score, row, via)
         for row in pool:
             if scores[row] < params.min_score:
                 break
-            entry = self._entry_of[row]
-            if entry not in best_row_of_entry:
-                best_row_of_entry[entry] = int(row)
-        word_query = self.index.query_vectors(text)[0]
+            best.setdefault(str(self._entry_of[row]), (float(scores[row]), int(row), None))
+        goods = [e for e in sorted(best, key=lambda e: -best[e][0]) if self.related.is_goods(e)]
+        for entry in goods[: params.related_from_top]:
+            for related in self.related.software_and_technology(entry):
+                score = best[entry][0] * params.related_factor
+                if related not in best or best[related][0] < score:
+                    best[related] = (score, None, entry)
+        chosen = sorted(best, key=lambda e: (-best[e][0], e))[:top_k]
+        word_query = self._clause_query[0]
         spans = analyzers.term_spans(text)
         columns = {term_column(term): term for term in spans}
-        candidates = {
-            entry: self._candidate(row, text, analysed, word_query, spans, columns, char_sim[row])
-            for entry, row in best_row_of_entry.items()
-        }
-        ranked = sorted(candidates.values(), key=lambda c: -c.score)
-        hardware = [c for c in ranked if self.related.is_goods(c.entry)][: params.related_from_top]
-        for goods in hardware:
-            for related_entry in self.related.software_and_technology(goods.entry):
-                score = goods.score * params.related_factor
-                current = candidates.get(related_entry)
-                if current is None or current.score < score:
-                    candidates[related_entry] = self._related_candidate(related_entry, goods, score)
-        for entry, candidate in list(candidates.items()):
-            related = tuple(self.related.software_and_technology(candidate.entry))
+        candidates = []
+        for entry in chosen:
+            score, row, via = best[entry]
+            if row is None:
+                assert via is not None
+                candidate = self._related_candidate(entry, via, score)
+            else:
+                candidate = self._candidate(
+                    row, text, analysed, word_query, spans, columns, float(char_sim[row])
+                )
+            related = tuple(self.related.software_and_technology(entry))
             if related and self.related.is_goods(entry):
-                candidates[entry] = _with(candidate, related=related)
-        ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.entry))
-        return ranked[:top_k]
+                candidate = _with(candidate, related=related)
+            candidates.append(candidate)
+        return candidates
+
+    def _entry_similarities(self, text: str) -> np.ndarray | None:
+        if self.entry_index is None or self.params.entry_weight == 0:
+            return None
+        self._entry_query = self.entry_index.query_vectors(text)
+        word, char = self.entry_index.similarities_for(*self._entry_query)
+        return self.params.word_weight * word + self.params.char_weight * char
 
     # -- candidate construction --------------------------------------------------------
     def _candidate(
@@ -198,6 +230,8 @@ class Suggester:
                 Evidence("character n-grams", "", -1, -1, code, (), params.char_weight *
                          float(char_similarity))  # fmt: skip
             )
+        if self.entry_index is not None and params.entry_weight > 0:
+            evidence.extend(self._entry_evidence(clause.entry, text, spans, columns))
         parent_text = self.control_list.get(clause.parent).text if clause.parent else ""
         checks = check_conditions(parse_conditions(clause, parent_text), analysed.quantities)
         score = float(sum(e.weight for e in evidence))
@@ -214,7 +248,31 @@ class Suggester:
             f"Similar wording to {code}.",
         )
 
-    def _related_candidate(self, entry: str, goods: Candidate, score: float) -> Candidate:
+    def _entry_evidence(self, entry: str, text: str, spans, columns) -> list[Evidence]:
+        """The entry-wide part of the score: shared words with the whole entry."""
+        assert self.entry_index is not None
+        params = self.params
+        row = self._entry_rows[entry]
+        word_query, char_query = self._entry_query
+        contributions = sorted(
+            self.entry_index.word_contributions(word_query, row).items(), key=lambda i: -i[1]
+        )
+        weight = params.entry_weight * params.word_weight
+        evidence = []
+        for column, value in contributions[: params.max_evidence_terms]:
+            term = columns.get(column, "?")
+            start, end = (spans.get(term) or [(-1, -1)])[0]
+            evidence.append(Evidence("entry words", text[start:end] if start >= 0 else term,
+                                     start, end, entry, (term,), weight * value))  # fmt: skip
+        rest = sum(v for _, v in contributions[params.max_evidence_terms :])
+        char = float((self.entry_index.char_matrix[row] @ char_query.T).toarray()[0, 0])
+        tail = weight * rest + params.entry_weight * params.char_weight * char
+        if tail > 0:
+            evidence.append(Evidence("entry words (other terms, character n-grams)", "", -1, -1,
+                                     entry, (), tail))  # fmt: skip
+        return evidence
+
+    def _related_candidate(self, entry: str, goods_entry: str, score: float) -> Candidate:
         clause = self.control_list.get(entry)
         evidence = Evidence(
             matcher="related",
@@ -222,7 +280,7 @@ class Suggester:
             start=-1,
             end=-1,
             clause_code=entry,
-            clause_words=(goods.entry,),
+            clause_words=(goods_entry,),
             weight=score,
         )
         return Candidate(
@@ -232,15 +290,18 @@ class Suggester:
             title=_title(clause.text),
             score=score,
             evidence=(evidence,),
-            via=goods.entry,
+            via=goods_entry,
             reason=(
-                f"Controls software or technology for items in {goods.entry}, which matched: "
+                f"Controls software or technology for items in {goods_entry}, which matched: "
                 "check it if the work develops, produces or uses such items."
             ),
         )
 
     def _clause_term_spans(self, code: str) -> dict[str, tuple[str, tuple[str, ...]]]:
         """For each word term of a clause document: which field has it and the words used."""
+        cached = self._term_span_cache.get(code)
+        if cached is not None:
+            return cached
         clause = self.control_list.get(code)
         out: dict[str, tuple[str, tuple[str, ...]]] = {}
         fields = [("alias", " ; ".join(self.aliases.get(code, [])))]
@@ -250,6 +311,7 @@ class Suggester:
             for term, positions in analyzers.term_spans(text).items():
                 words = tuple(dict.fromkeys(text[s:e] for s, e in positions))
                 out[term] = (source, words)
+        self._term_span_cache[code] = out
         return out
 
     def _atas(self, text: str, nationalities: list[str] | None, level: str | None):
@@ -297,9 +359,9 @@ def index_stamp(control_list: ControlList, aliases: dict[str, list[str]]) -> dic
     }
 
 
-def index_dir(models_dir: Path, control_list: ControlList) -> Path:
+def index_dir(models_dir: Path, control_list: ControlList, level: str = "clause") -> Path:
     manifest = control_list.manifest
-    return models_dir / "clause-index" / f"{manifest.list_name}-{manifest.list_date}"
+    return models_dir / f"{level}-index" / f"{manifest.list_name}-{manifest.list_date}"
 
 
 def load_or_build_index(
@@ -307,16 +369,18 @@ def load_or_build_index(
     aliases: dict[str, list[str]],
     models_dir: Path,
     params: IndexParams | None = None,
+    *,
+    level: str = "clause",
 ) -> ClauseIndex:
     """The saved index if its stamp matches this list, code and libraries; else a rebuild."""
-    folder = index_dir(models_dir, control_list)
-    stamp = index_stamp(control_list, aliases)
+    folder = index_dir(models_dir, control_list, level)
+    stamp = {**index_stamp(control_list, aliases), "level": level}
     if params is None:
         try:
             return ClauseIndex.load(folder, expected_stamp=stamp)
         except IndexMismatchError as error:
             log.info("%s Rebuilding.", error)
-    index = build_index(control_list, aliases, stamp=stamp, params=params)
+    index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
     if params is None:
         index.save(folder)
     return index
@@ -328,6 +392,8 @@ def build_index(
     *,
     stamp: dict | None = None,
     params: IndexParams | None = None,
+    level: str = "clause",
 ) -> ClauseIndex:
-    docs = clause_documents(control_list, aliases)
+    make = entry_documents if level == "entry" else clause_documents
+    docs = make(control_list, aliases)
     return ClauseIndex.build(docs, stamp=stamp or index_stamp(control_list, aliases), params=params)

