@@ -223,7 +223,7 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
 
 
 _ID_NAMES = ("id", "case id", "reference", "ref", "project id", "grant id")
-_TITLE_NAMES = ("title", "project title", "name")
+_TITLE_NAMES = ("title", "project title", "project", "name")
 _TEXT_NAMES = ("abstract", "text", "summary", "description")
 
 

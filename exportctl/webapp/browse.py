@@ -9,7 +9,7 @@ from exportctl.errors import UnknownCodeError
 from exportctl.lists.model import LIST_NAMES, Clause
 from exportctl.lists.store import ControlList
 from exportctl.webapp import components, engines
-from exportctl.webapp.display import shorten
+from exportctl.webapp.display import clause_path_html, shorten
 from exportctl.webapp.session import require_user
 
 CODE_KEY = "browse_code"
@@ -29,8 +29,8 @@ def render() -> None:
         st.session_state[CODE_KEY] = st.query_params["code"]
     left, right = st.columns([2, 3], gap="large")
     with left:
-        _search(clist)
         _tree(clist)
+        _search(clist)
     with right:
         code = st.session_state.get(CODE_KEY)
         if code:
@@ -43,7 +43,7 @@ def _search(clist: ControlList) -> None:
     query = st.text_input("Search by code or words", key="browse_query", placeholder="e.g. laser")
     if not query.strip():
         return
-    results = clist.search(query, limit=25)
+    results = clist.search(query, limit=15)
     if not results:
         st.caption("Nothing found.")
     for clause in results:
@@ -57,7 +57,7 @@ def _search(clist: ControlList) -> None:
 
 
 def _tree(clist: ControlList) -> None:
-    st.markdown("**Lists**")
+    st.markdown("**Browse by list**")
     list_names = [name for name in LIST_NAMES if clist.entries(name)]
     list_name = st.selectbox(
         "List", options=list_names, format_func=LIST_NAMES.__getitem__, key="browse_list"
@@ -86,12 +86,15 @@ def _clause(clist: ControlList, code: str) -> None:
             st.button(nearest, key=f"browse_near_{nearest}", on_click=_open, args=(nearest,))
         return
     ancestors = clist.ancestors(clause.code)
-    crumbs = st.columns(len(ancestors) + 1) if ancestors else None
-    if crumbs is not None:
-        for column, parent in zip(crumbs, ancestors, strict=False):
-            column.button(
-                parent.code, key=f"browse_up_{parent.code}", on_click=_open, args=(parent.code,)
-            )
+    if ancestors:
+        with st.container(horizontal=True):
+            for parent in ancestors:
+                st.button(
+                    f"↑ {parent.code}",
+                    key=f"browse_up_{parent.code}",
+                    on_click=_open,
+                    args=(parent.code,),
+                )
     st.subheader(clause.code)
     st.caption(
         f"{LIST_NAMES.get(clause.list_name, clause.list_name)}"
@@ -99,7 +102,8 @@ def _clause(clist: ControlList, code: str) -> None:
         + (f" · regimes {' '.join(clause.regimes)}" if clause.regimes else "")
     )
     st.markdown("**Text with its parents**")
-    components.text_block(clause.full_text)
+    nodes = [(c.code, c.depth, c.text) for c in [*ancestors, clause]]
+    st.html(clause_path_html(nodes, []))
     components_notes(clist, clause)
     if clause.children:
         st.markdown("**Sub-items**")

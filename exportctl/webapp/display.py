@@ -37,7 +37,9 @@ def merge_spans(spans: Iterable[Span], length: int) -> list[Span]:
     return merged
 
 
-def highlight_html(text: str, spans: Iterable[Span], *, css_class: str = "match") -> str:
+def highlight_html(
+    text: str, spans: Iterable[Span], *, css_class: str = "match", inline: bool = False
+) -> str:
     """``text`` escaped, with each span wrapped in ``<mark>``; line breaks kept."""
     parts: list[str] = []
     position = 0
@@ -51,7 +53,8 @@ def highlight_html(text: str, spans: Iterable[Span], *, css_class: str = "match"
         position = end
     parts.append(html.escape(text[position:]))
     body = "".join(parts)
-    return f'<div style="white-space: pre-wrap; line-height: 1.5">{body}</div>'
+    tag = "span" if inline else "div"
+    return f'<{tag} style="white-space: pre-wrap; line-height: 1.5">{body}</{tag}>'
 
 
 def word_spans(text: str, words: Iterable[str]) -> list[Span]:
@@ -98,7 +101,7 @@ def clause_path_html(nodes: Sequence[tuple[str, int, str]], words: Iterable[str]
     words = list(words)
     lines = []
     for index, (code, depth, text) in enumerate(nodes):
-        marked = highlight_html(text, word_spans(text, words), css_class="clause")
+        marked = highlight_html(text, word_spans(text, words), css_class="clause", inline=True)
         weight = "bold" if index == len(nodes) - 1 else "normal"
         lines.append(
             f'<div style="margin-left: {depth * 1.2:.1f}em; font-weight: {weight}">'

@@ -16,7 +16,7 @@ from exportctl.cases.repository import CaseRepository
 from exportctl.lists.store import ControlList
 
 if TYPE_CHECKING:
-    from exportctl.suggest import Suggester
+    from exportctl.suggest.engine import Suggester
 
 
 @st.cache_resource(show_spinner="Loading the control list…")
@@ -26,7 +26,7 @@ def control_list() -> ControlList:
 
 @st.cache_resource(show_spinner="Loading the suggestion engine (first time only)…")
 def suggester() -> Suggester:
-    from exportctl.suggest import Suggester
+    from exportctl.suggest.engine import Suggester
 
     return Suggester.load()
 
