@@ -682,12 +682,13 @@ since 2018 or mistyped in the workbook.
 ## `curated.csv`: research vocabulary
 
 {curated} hand-curated rows mapping everyday research terms (e.g. "qubit", "drone",
-"LiDAR", "3D printing") to the most specific clause they fit. Every row cites a public source:
-the clause whose own text or technical note uses the term (`list:<code> ...`), or a public page
-(Wikipedia, standards bodies) that defines the term as the kind of item the clause names.
-Licence column: the list text is Crown copyright under the Open Government Licence v3.0; the
-synonym rows themselves are project data (Apache-2.0). The rows were chosen from the list and
-the cited pages, not from evaluation cases.
+"LiDAR", "3D printing", "anthrax") to the most specific clause they fit. Every row cites, in
+`source`, the words of the current list that name the kind of item (`list:<code> "<phrase>"`,
+checked to occur in that clause's text or notes) and, where the term itself is not the list's,
+a public Wikipedia page that defines it. Licence column: the rows are project data
+(Apache-2.0); the cited list text is Crown copyright under the Open Government Licence v3.0
+and the cited pages are CC BY-SA 4.0 (only terms are taken from them, no text). The rows were
+chosen from the list and the cited pages, never from evaluation cases.
 
 ## Rebuilding
 
