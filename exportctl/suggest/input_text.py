@@ -70,5 +70,7 @@ def _looks_english(words: list[str]) -> bool:
     latin = sum(1 for w in words if w.isascii())
     if latin / len(words) < 0.6:
         return False
+    if len(words) < 8:
+        return True
     common = sum(1 for w in words if w in COMMON_ENGLISH)
-    return common / len(words) >= 0.04 or len(words) < 25
+    return common / len(words) >= 0.08

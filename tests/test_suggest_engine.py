@@ -1,0 +1,113 @@
+"""The suggestion engine on real abstracts-like texts: ranking, evidence, thresholds, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from exportctl.errors import InputTextError
+from exportctl.suggest.engine import Suggester
+from exportctl.suggest.result import DISCLAIMER
+
+
+@pytest.fixture(scope="module")
+def suggester(control_list):
+    return Suggester.load(control_list)
+
+
+QUANTUM = (
+    "We develop a superconducting quantum computer with 60 physical qubits and demonstrate "
+    "surface-code error correction at 10 mK."
+)
+LASER = (
+    "We demonstrate a mode-locked thin-disk laser oscillator emitting femtosecond pulses "
+    "with 150 W average output power at 1030 nm."
+)
+
+
+@pytest.mark.parametrize(("text", "entry"), [(QUANTUM, "4A506"), (LASER, "6A005")])
+def test_engine_ranks_the_right_entry_in_top_five(suggester, text, entry):
+    result = suggester.suggest(text)
+    assert entry in [c.entry for c in result.controls[:5]]
+
+
+def test_engine_surfaces_technology_entries_for_hardware(suggester):
+    result = suggester.suggest(QUANTUM)
+    entries = [c.entry for c in result.controls]
+    assert "4E001" in entries
+    tech = next(c for c in result.controls if c.entry == "4E001")
+    assert tech.via == "4A506"
+    quantum = next(c for c in result.controls if c.entry == "4A506")
+    assert "4E001" in quantum.related
+
+
+def test_engine_score_is_the_sum_of_its_evidence(suggester):
+    for candidate in suggester.suggest(LASER).controls:
+        assert candidate.score == pytest.approx(sum(e.weight for e in candidate.evidence))
+        assert all(e.weight > 0 for e in candidate.evidence)
+
+
+def test_engine_evidence_points_at_the_abstract(suggester):
+    candidate = suggester.suggest(LASER).controls[0]
+    spans = [e for e in candidate.evidence if e.start >= 0]
+    assert spans
+    for evidence in spans:
+        assert LASER[evidence.start : evidence.end] == evidence.abstract_text
+
+
+def test_engine_checks_thresholds_of_the_shown_clause(suggester, control_list):
+    result = suggester.suggest(LASER)
+    laser = next(c for c in result.controls if c.entry == "6A005")
+    assert laser.code.startswith("6A005")
+    for check in laser.thresholds:
+        assert check.clause_code == laser.code
+        assert check.status in {"met", "not_met", "unknown"}
+
+
+def test_engine_result_carries_questions_and_disclaimer(suggester):
+    result = suggester.suggest(QUANTUM)
+    assert result.disclaimer == DISCLAIMER
+    assert {q.key for q in result.questions} == {"public_domain", "basic_research", "patent",
+                                                 "end_use"}  # fmt: skip
+    assert result.list_version == "uk-consolidated/2025-12-16"
+
+
+def test_engine_adds_subjects_and_atas_when_asked(suggester):
+    result = suggester.suggest(QUANTUM, nationalities=["CN"], level="research")
+    assert result.subjects
+    assert result.atas is not None and result.atas.result in {"required", "not required", "check"}
+    assert "atas" in result.to_dict() and result.to_dict()["subjects"]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "\x00\x01\x02\x03\x04\x05" * 50])
+def test_engine_refuses_empty_or_binary_text_clearly(suggester, text):
+    with pytest.raises(InputTextError):
+        suggester.suggest(text)
+
+
+def test_engine_single_word_gives_a_result_and_a_warning(suggester):
+    result = suggester.suggest("laser")
+    assert result.warnings and "short" in result.warnings[0]
+    assert all(c.score > 0 for c in result.controls)
+
+
+def test_engine_huge_text_is_cut_with_a_warning(suggester):
+    result = suggester.suggest(LASER * 2000)  # about 300 KB
+    assert any("only the first" in w for w in result.warnings)
+    assert "6A005" in [c.entry for c in result.controls[:5]]
+
+
+def test_engine_non_english_text_warns(suggester):
+    result = suggester.suggest(
+        "Wir entwickeln einen Quantencomputer mit supraleitenden Qubits und untersuchen die "
+        "Fehlerkorrektur bei tiefen Temperaturen in unserem Labor der Universität."
+    )
+    assert any("English" in w for w in result.warnings)
+
+
+def test_engine_unrelated_text_scores_low(suggester):
+    ecology = suggester.suggest(
+        "Migratory birds exploit seasonal variation in resources across latitudes; we tracked "
+        "the timing of spring arrival of songbirds in relation to insect emergence."
+    )
+    quantum = suggester.suggest(QUANTUM)
+    assert ecology.controls[0].score < quantum.controls[0].score / 2
