@@ -659,8 +659,12 @@ Both files have the columns `code, alias, source, licence`; every code exists in
   components" for ML10, ML6, ML9), by the rating they are written for. Defined-term quotes,
   list numbering and design notes are stripped. `source` names the sheet, row and column,
   e.g. `permissions-finder-2018:EU Dual-Use List!row 68:col Breadcrumb`.
-- What is left out: text that only repeats the legal text (no content word of its own), the
-  category and product-group ratings (`9.0`, `9C`), definitions and note rewrites.
+- What is kept: text with a content word the current clause lacks (e.g. "UAVs" where the
+  clause says "unmanned aerial vehicles"), or a short name (at most {short_share:.0%} of the
+  words, at least two specific ones) for a clause whose own text is long.
+- What is left out: text that only repeats the legal text, thresholds restated ("Peak power
+  > 100MW"), names too general to point anywhere ("Technology for development"), the category
+  and product-group ratings (`9.0`, `9C`), definitions and note rewrites.
 
 ### Counts ({list_version})
 
@@ -717,6 +721,7 @@ def render_readme(report: BuildReport, control_list: ControlList, curated: int) 
         )
         or "none",
         min_agreement=MIN_TEXT_AGREEMENT,
+        short_share=SHORT_NAME_SHARE,
         curated=curated,
     )
 
