@@ -1,0 +1,116 @@
+"""Speed and memory of the suggestion pipeline, printed as numbers.
+
+    python benchmarks/run.py [--batch 1000]
+
+Measures, each in a fresh Python process so imports and caches start cold:
+- index build time (clause and entry indexes from the imported list),
+- cold start (import, load the list, load the saved indexes and the spaCy model),
+- per-abstract latency p50/p95 once loaded (real abstracts from benchmarks/data),
+- batch throughput (``--batch`` abstracts, the real ones repeated),
+- peak resident memory of the batch process.
+Targets: p50 < 50 ms, 1,000 abstracts < 60 s, cold start < 5 s, peak memory < 600 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = [HERE / "data" / "abstracts_dev.jsonl", HERE / "data" / "abstracts_test.jsonl"]
+
+BUILD = """
+import time, tempfile, json
+from pathlib import Path
+from exportctl.lists.store import ControlList
+from exportctl.suggest.engine import load_alias_texts, load_or_build_index
+cl = ControlList.load()
+aliases = load_alias_texts(cl)
+started = time.perf_counter()
+with tempfile.TemporaryDirectory() as folder:
+    for level in ("clause", "entry"):
+        load_or_build_index(cl, aliases, Path(folder), level=level)
+print(json.dumps({"index_build_s": time.perf_counter() - started}))
+"""
+
+COLD = """
+import time, json
+started = time.perf_counter()
+from exportctl.suggest.engine import Suggester
+suggester = Suggester.load()
+suggester.suggest("warm-up text about a laser")
+print(json.dumps({"cold_start_s": time.perf_counter() - started}))
+"""
+
+BATCH = """
+import json, resource, statistics, sys, time
+from exportctl.suggest.engine import Suggester
+texts = json.loads(sys.stdin.read())
+suggester = Suggester.load()
+suggester.suggest(texts[0])
+latencies = []
+for text in texts[:200]:
+    started = time.perf_counter()
+    suggester.suggest(text)
+    latencies.append(1000 * (time.perf_counter() - started))
+latencies.sort()
+batch = texts * (BATCH_SIZE // len(texts) + 1)
+batch = batch[:BATCH_SIZE]
+started = time.perf_counter()
+for text in batch:
+    suggester.suggest(text)
+elapsed = time.perf_counter() - started
+print(json.dumps({
+    "latency_p50_ms": statistics.median(latencies),
+    "latency_p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+    "batch_size": len(batch),
+    "batch_s": elapsed,
+    "throughput_per_s": len(batch) / elapsed,
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def run(code: str, stdin: str = "") -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=stdin, capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def abstracts() -> list[str]:
+    texts = []
+    for path in DATA:
+        with path.open(encoding="utf-8") as handle:
+            texts.extend(json.loads(line)["text"] for line in handle if line.strip())
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=1000)
+    args = parser.parse_args()
+    texts = abstracts()
+    results: dict = {"abstracts": len(texts)}
+    results.update(run(BUILD))
+    run(COLD)  # make sure the saved index exists and is current before timing a cold start
+    results.update(run(COLD))
+    results.update(run(BATCH.replace("BATCH_SIZE", str(args.batch)), json.dumps(texts)))
+    targets = {
+        "latency_p50_ms": 50,
+        "batch_s": 60 * args.batch / 1000,
+        "cold_start_s": 5,
+        "peak_rss_mb": 600,
+    }
+    for key, value in results.items():
+        target = targets.get(key)
+        mark = "" if target is None else ("  ok" if value < target else f"  OVER target {target}")
+        shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+        print(f"{key:<20} {shown:>10}{mark}")
+
+
+if __name__ == "__main__":
+    main()
