@@ -31,6 +31,7 @@ GROUP_HEAD = re.compile(
     r" and Production Equipment|Materials|Software|Technology|Technical Notes?)\s*$"
 )
 LOOKAHEAD = 40
+TABLE_HEAD = re.compile(r"^TABLE\s*[-–]")
 NOT_USED = re.compile(r"^(?:This entry is )?not used[;.]?$", re.IGNORECASE)
 
 
@@ -62,6 +63,8 @@ class ParsedNote:
         head = self.heading.lower()
         if head.startswith("technical"):
             return "technical_note"
+        if head.startswith("table"):
+            return "table"
         if head.startswith("n"):
             return "nb" if "b" in head.replace("note", "") else "note"
         return "note"
@@ -96,6 +99,7 @@ class ParseResult:
     entries: list[ParsedClause]
     group_notes: dict[str, list[ParsedNote]]  # notes printed before a group's first entry
     issues: list[str]
+    issues_per_entry: dict[str, int] = field(default_factory=dict)
 
 
 class ClauseParser:
@@ -107,13 +111,14 @@ class ClauseParser:
         entry_pattern: str,
         with_groups: bool = False,
         known_paths: frozenset[str] = frozenset(),
+        use_citations: bool = False,
     ) -> None:
         self.entry_re = re.compile(rf"^(?P<code>{entry_pattern})(?:\s*\t\s*(?P<rest>.*)|\s*$)")
         self.with_groups = with_groups
         # Clause paths the document cites somewhere ("specified in ML7.c."): when a label could
         # continue lists at two depths, the cited path wins.
         self.known_paths = known_paths
-        self.use_citations = bool(known_paths)
+        self.use_citations = use_citations and bool(known_paths)
 
     def parse(self, lines: list[SourceLine]) -> ParseResult:
         self._entries: list[ParsedClause] = []
@@ -122,6 +127,7 @@ class ClauseParser:
         self._note: ParsedNote | None = None
         self._group_notes: dict[str, list[ParsedNote]] = {}
         self._issues: list[str] = []
+        self._entry_issues: dict[str, int] = {}
         self._category: str | None = None
         self._group: str | None = None
         self._pending_regimes: list[str] = []
@@ -129,7 +135,7 @@ class ClauseParser:
         self._outer_note: ParsedNote | None = None
         for self._index, line in enumerate(lines):
             self._feed(line)
-        return ParseResult(self._entries, self._group_notes, self._issues)
+        return ParseResult(self._entries, self._group_notes, self._issues, self._entry_issues)
 
     def _labels_ahead(self, lines: list[SourceLine]) -> list[list[str]]:
         """For each line, the labels printed after it up to the next entry."""
@@ -168,6 +174,12 @@ class ClauseParser:
             return
         if (match := self.entry_re.match(text)) and self._is_new_entry(match["code"]):
             self._start_entry(match["code"], match["rest"] or "", line)
+            return
+        if TABLE_HEAD.match(text):
+            self._open_note("Table", text)
+            return
+        if self._note is not None and self._note.kind == "table":
+            self._note.lines.append(text)  # a table's rows are numbered too: keep them whole
             return
         if match := NOTE_HEAD.match(text):
             self._open_note(match["head"], match["rest"])
@@ -369,6 +381,9 @@ class ClauseParser:
             level = self._numbering_carried_over(label)
         if level is None:
             where = self._stack[-1].code if self._stack else "(no entry)"
+            if self._stack:
+                entry = self._stack[0].code
+                self._entry_issues[entry] = self._entry_issues.get(entry, 0) + 1
             self._issues.append(
                 f"line {line.line_no}: label '{label}.' does not follow on from {where}; "
                 "kept as text of the open clause"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from exportctl.errors import SourceFormatError
 from exportctl.lists.assemble import build_records, resolve_references
-from exportctl.lists.clause_parser import ClauseParser, ParsedClause, cited_paths
+from exportctl.lists.clause_parser import ClauseParser, ParsedClause, ParseResult, cited_paths
 from exportctl.lists.definitions import parse_definitions
 from exportctl.lists.general_notes import parse_general_notes
 from exportctl.lists.model import Clause, Definition, GeneralNote, Manifest
@@ -289,10 +289,7 @@ def _parse_numbered_entries(
         )
         definitions = parse_definitions(lines[:first_entry], "uk-national")
         lines = lines[first_entry:]
-    parser = ClauseParser(
-        entry_pattern=pattern, with_groups=kind == "dual-use", known_paths=known_paths
-    )
-    result = parser.parse(lines)
+    result = _parse_best_of_both(pattern, kind == "dual-use", known_paths, lines)
     clauses = build_records(result.entries, list_name=kind, page_label=page_labels)
     notes = [
         GeneralNote(
@@ -305,6 +302,49 @@ def _parse_numbered_entries(
         for group, group_notes in result.group_notes.items()
     ]
     return _Section(clauses, definitions, notes, result.issues)
+
+
+def _parse_best_of_both(
+    pattern: str, with_groups: bool, known_paths: frozenset[str], lines: list[SourceLine]
+) -> ParseResult:
+    """Parse twice, with and without the document's citations as a tie-breaker between
+    nesting depths, and keep for each entry the tree that leaves fewer labels unplaced and
+    fewer of the paths the document cites missing."""
+    results = [
+        ClauseParser(
+            entry_pattern=pattern,
+            with_groups=with_groups,
+            known_paths=known_paths,
+            use_citations=use,
+        ).parse(lines)
+        for use in (False, True)
+    ]
+    plain, cited = results
+    cited_by_code = {entry.code: entry for entry in cited.entries}
+    chosen: list[ParsedClause] = []
+    for entry in plain.entries:
+        alternative = cited_by_code.get(entry.code)
+        if alternative is not None and _tree_cost(alternative, cited, known_paths) < _tree_cost(
+            entry, plain, known_paths
+        ):
+            chosen.append(alternative)
+        else:
+            chosen.append(entry)
+    issues = [
+        issue
+        for entry in chosen
+        for issue in (cited if cited_by_code.get(entry.code) is entry else plain).issues
+        if f" {entry.code}" in issue and (f" {entry.code};" in issue or f" {entry.code}." in issue)
+    ]
+    return ParseResult(chosen, plain.group_notes, issues)
+
+
+def _tree_cost(entry: ParsedClause, result: ParseResult, known_paths: frozenset[str]) -> int:
+    from exportctl.lists.assemble import walk
+
+    codes = {clause.code for clause in walk(entry)}
+    missing = sum(1 for path in known_paths if path.startswith(entry.code + ".") and path not in codes)
+    return missing + result.issues_per_entry.get(entry.code, 0)
 
 
 def _preamble_note(kind: str, lines: list[SourceLine]) -> list[GeneralNote]:

@@ -24,7 +24,6 @@ RUNNING_HEADER = re.compile(
     r"(?:\s+(?:Technical\s+Notes?|Notes?|N\.B\.)\s*\d*)?\s*$"
 )
 NOTE_RUNNING_HEADER = re.compile(r"^Note\s+\d+$")
-TABLE_RUNNING_HEADER = re.compile(r"^TABLE - [A-Z \-]+$")
 BACK_COVER = "This document is also available on our"
 
 
@@ -97,5 +96,4 @@ def _is_running_header(stripped: str) -> bool:
     return bool(
         RUNNING_HEADER.match(stripped)
         or NOTE_RUNNING_HEADER.match(stripped)
-        or TABLE_RUNNING_HEADER.match(stripped)
     )
