@@ -34,23 +34,13 @@ def main(verbose: bool) -> None:
 
 def _register() -> None:
     """Add each area's commands; each lives beside the code it drives."""
+    from exportctl.atas import commands as atas_commands
+    from exportctl.cases import commands as case_commands
     from exportctl.lists import commands as list_commands
+    from exportctl.suggest import commands as suggest_commands
 
-    for command in list_commands.COMMANDS:
-        main.add_command(command)
-    try:
-        from exportctl.suggest import commands as suggest_commands
-    except ImportError:  # area not built yet
-        suggest_commands = None  # type: ignore[assignment]
-    if suggest_commands is not None:
-        for command in suggest_commands.COMMANDS:
-            main.add_command(command)
-    try:
-        from exportctl.atas import commands as atas_commands
-    except ImportError:
-        atas_commands = None  # type: ignore[assignment]
-    if atas_commands is not None:
-        for command in atas_commands.COMMANDS:
+    for area in (list_commands, suggest_commands, atas_commands, case_commands):
+        for command in area.COMMANDS:
             main.add_command(command)
 
 

@@ -102,7 +102,7 @@ def clause_view(control_list: ControlList, code: str) -> dict:
 @click.argument("code")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def show_command(code: str, as_json: bool) -> None:
-    """Show a clause (e.g. ML10.a, PL9009, 3A001.b.2.a) with its parents, notes and terms."""
+    """Show a clause with its parents, notes and terms: ML10.a, PL9009, 3A001.b.2.a."""
     control_list = ControlList.load()
     view = clause_view(control_list, code)
     if as_json:

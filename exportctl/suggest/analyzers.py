@@ -24,7 +24,14 @@ EXTRA_STOP_WORDS = frozenset(
     includes e g i ie eg b c d f h j k l n o p q r s t u v w x y z said thereof therefor therefore
     purpose purposes described describe describes specified""".split()
 )
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
+#: Unit symbols ("ms", "nm", "GHz") say little about the subject and are compared as
+#: quantities by the threshold checks instead.
+UNIT_WORDS = frozenset(
+    """pm nm um mm cm km hz khz mhz ghz thz mw kw gw tw pw nj uj mj kj ev kev mev gev mk mv kv
+    ma ka fs ps ns us ms min pa kpa mpa gpa mbar kbar psi mg kg gy kgy msps gsps dbi dbc dbm db
+    bps kbps mbps gbps tbps bq kbq mbq gbq tbq ci mci deg rad mrad""".split()
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS | UNIT_WORDS
 
 _SUFFIXES = (
     ("ational", "ate"),

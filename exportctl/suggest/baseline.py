@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from exportctl.lists.store import ControlList
-from exportctl.suggest.analyzers import STOP_WORDS
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as STOP_WORDS
 
 WORD = re.compile(r"[a-z0-9]+")
 
