@@ -53,9 +53,13 @@ _X_TOLERANCE = 1.5  # chars closer than this belong to one word (pdfplumber's de
 _Y_TOLERANCE = 3.0
 _JOIN_GAP = 1.0  # words closer than this are printed together: "10" + superscript "3" = "103"
 _LABEL_GAP_EM = 0.4  # a label is followed by at least this many ems of space ...
-_LABEL_GAP_RATIO = 1.5  # ... and by more than this times the line's usual word gap
+_LABEL_GAP_RATIO = 1.25  # ... and by more than this times the line's usual word gap,
+_ALIGNED_GAP_EM = 0.3  # or, when its text is aligned with a column, by this many ems ...
+_ALIGNED_GAP_RATIO = 1.1  # ... and more than this times the usual gap
+_TAB_STOP_SHARE = 0.002  # a column is where at least this share of all lines start
 _COLUMN_GAP_EM = 1.5  # a table column gap inside a line is at least this many ems ...
 _COLUMN_GAP_RATIO = 2.5  # ... and this many times the line's usual word gap
+_ALIGNED = 1.5  # x positions this close are one tab stop
 _SMALL_FONT_RATIO = 0.8  # smaller than this (relative to the line) is a super/subscript
 _EDGE_BAND = 0.12  # header/footer candidates lie in the top/bottom 12 % of the page ...
 _EDGE_LINES = 3  # ... among the first/last three lines of the page
@@ -83,7 +87,11 @@ _PAGE_NUMBER = re.compile(
     r"(?:\s*(?:of|/)\s*\d{1,4})?$"
 )
 _CONTINUATION_HEAD = re.compile(
-    r"(?i)^(?:\d[A-E]\d{3}|ML\d{1,2}|PL\d{4})(?:\.[a-z0-9]{1,3})*\.?\s*\(?continued\)?\.?$"
+    r"""(?ix)^
+    (?!\(?continued)  # something must come before "continued"
+    (?:(?:\d[A-E]\d{3}|ML\d{1,2}|PL\d{4})(?:\.[a-z0-9]{1,3})*\.?\s*)?  # 3A001.a.
+    (?:(?:Technical\s)?Notes?\s?\d{0,2}(?:\.[a-z0-9]{1,3})*\.?\s*)?  # Note 2.a.
+    \(?continued\)?\.?$"""
 )
 _DOCUMENT_NAME = re.compile(r"\b[\w.\-]+\.docx?\b", re.IGNORECASE)
 _CONTROL_CODE_AT_START = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:\d[A-E]\d{3}|ML\d{1,2}|PL\d{4})\b")
@@ -135,6 +143,9 @@ def read_pdf_lines(path: str | Path) -> list[SourceLine]:
     """
     path = Path(path)
     pages = _read_pages(path)
+    tab_stops = _tab_stops(pages)
+    for page in pages:
+        _render_page(page, tab_stops)
     zones = _furniture_zones(pages)
     result: list[SourceLine] = []
     dropped = 0
@@ -146,7 +157,7 @@ def read_pdf_lines(path: str | Path) -> list[SourceLine]:
             if _is_furniture(line, index, page, header_bottom, footer_top):
                 found = _DOCUMENT_NAME.search(line.plain)
                 document = found.group(0) if found else document
-            elif not _CONTINUATION_HEAD.match(line.plain):
+            elif not _CONTINUATION_HEAD.match(line.text):
                 kept.append(line.text)
                 continue
             dropped += 1
@@ -284,36 +295,71 @@ def _build_lines(words: Iterable[_Word]) -> list[_Line]:
             lines.append(_Line(top=word.top, bottom=word.bottom, size=word.size, words=[word]))
     for line in lines:
         line.words.sort(key=lambda w: w.x0)
-        line.text = _render(line)
     lines.sort(key=lambda line: (line.top, line.words[0].x0))
     return lines
 
 
-def _render(line: _Line) -> str:
-    """Print a line's words: one space between words, TAB after labels and between columns."""
+def _tab_stops(pages: Sequence[_Page]) -> list[float]:
+    """x positions where many lines of the document start: the label and text columns."""
+    starts: dict[float, int] = defaultdict(int)
+    total = 0
+    for page in pages:
+        for line in page.lines:
+            starts[round(line.words[0].x0 * 2) / 2] += 1
+            total += 1
+    needed = max(_MIN_REPEATS, _TAB_STOP_SHARE * total)
+    return sorted(x for x, count in starts.items() if count >= needed)
+
+
+def _render_page(page: _Page, tab_stops: Sequence[float]) -> None:
+    for line, following in zip(page.lines, [*page.lines[1:], None], strict=True):
+        indent = None
+        if following is not None and following.top - line.bottom < line.bottom - line.top:
+            indent = following.words[0].x0
+        line.text = _render(line, hanging_indent=indent, tab_stops=tab_stops)
+
+
+def _render(
+    line: _Line, *, hanging_indent: float | None = None, tab_stops: Sequence[float] = ()
+) -> str:
+    """Print a line's words: one space between words, TAB after labels and between columns.
+
+    A leading label ("a.", "3A001", "Note 2:") is set off by a tab stop, which shows as a
+    wider space than the line's other word spaces, or as its text starting where the next line
+    starts (a hanging indent), or at a column where many lines of the document start. Either
+    alignment counts only with a space wider than a plain one, and a column only if that space
+    is also wider than the line's usual one: a justified line's spaces are all stretched alike.
+    """
     words = line.words
     gaps = [b.x0 - a.x1 for a, b in zip(words, words[1:], strict=False)]
     em = line.size
-    # How many leading words are labels set off by a tab stop ("1.", "a.", "Note 2:")?
-    tabs: set[int] = set()  # index of the gap after which a TAB goes
+    tabs: set[int] = set()  # indexes of the gaps that become TABs
     start = 0
     while start < len(words) - 1:
         end = _label_end(words, start)
         if end is None or end >= len(words):
             break
         gap = gaps[end - 1]
-        others = [g for i, g in enumerate(gaps) if i != end - 1 and i not in tabs and g >= 0]
+        others = [g for i, g in enumerate(gaps) if i != end - 1 and i not in tabs]
         usual = statistics.median(others) if others else 0.0
-        if gap < _LABEL_GAP_EM * em or gap <= _LABEL_GAP_RATIO * usual:
+        x = words[end].x0
+        hanging = (
+            hanging_indent is not None
+            and abs(x - hanging_indent) <= _ALIGNED
+            and hanging_indent > words[0].x0 + _ALIGNED
+        )
+        column = any(abs(x - stop) <= _ALIGNED for stop in tab_stops)
+        wide = gap >= _LABEL_GAP_EM * em and gap > _LABEL_GAP_RATIO * usual
+        spaced = gap >= _ALIGNED_GAP_EM * em
+        if not (wide or (spaced and (hanging or (column and gap > _ALIGNED_GAP_RATIO * usual)))):
             break
         tabs.add(end - 1)
         start = end
-    body = [g for i, g in enumerate(gaps) if i not in tabs and g >= _JOIN_GAP]
-    usual = statistics.median(body) if body else 0.0
     for i, gap in enumerate(gaps):
         if i in tabs or gap < _COLUMN_GAP_EM * em:
             continue
-        if len(body) <= 1 or gap >= _COLUMN_GAP_RATIO * usual:
+        others = [g for j, g in enumerate(gaps) if j != i and j not in tabs and g >= _JOIN_GAP]
+        if not others or gap >= _COLUMN_GAP_RATIO * statistics.median(others):
             tabs.add(i)
     parts = [words[0].text]
     for i, gap in enumerate(gaps):
@@ -323,8 +369,9 @@ def _render(line: _Line) -> str:
 
 
 def _label_end(words: Sequence[_Word], start: int) -> int | None:
-    """If words[start:end] spell a label, return the smallest such ``end``."""
-    for end in range(start + 1, min(start + _MAX_LABEL_WORDS, len(words)) + 1):
+    """If words[start:end] spell a label, return the largest such ``end`` ("Note 1:", not
+    "Note")."""
+    for end in range(min(start + _MAX_LABEL_WORDS, len(words)), start, -1):
         if _LABEL.fullmatch(" ".join(w.text for w in words[start:end])):
             return end
     return None
@@ -352,35 +399,59 @@ def _edge_lines(page: _Page) -> Iterable[tuple[int, _Line, str]]:
             yield index, line, "bottom"
 
 
+def _group_key(page: _Page, line: _Line, edge: str) -> tuple:
+    """Lines with the same key are the same running head or footer on different pages."""
+    height = round(line.top / (2 * _SAME_HEIGHT))
+    return _page_size(page), edge, _furniture_key(line.plain), height
+
+
 def _furniture_zones(pages: Sequence[_Page]) -> dict[tuple[int, int], tuple[float, float]]:
     """Per page size, the bottom of the header zone and the top of the footer zone.
 
-    A zone is defined by running heads/footers: lines at the page edge whose text repeats, at
-    the same height, on ``_MIN_REPEATS`` pages or more, set apart from the body by a clear space
-    (so a "Technical Note:" that happens to open three pages is not taken for a running head).
+    Running heads and footers are the lines at a page edge whose text (digits ignored) repeats
+    at the same height on ``_MIN_REPEATS`` pages or more. On each page they form a run from the
+    edge inwards (a two-line head is one run; its lines are close together), and the run is set
+    apart from the body by clear space on most pages. Requiring the run to start at the edge
+    keeps out body lines that happen to repeat (a "Technical Note:" opening three pages, a
+    table's repeated header row); requiring clear space on most, not all, pages copes with a
+    body that runs close to the footer on some pages.
     """
-    groups: dict[tuple, list[tuple[_Line, float]]] = defaultdict(list)
+    pages_with: dict[tuple, set[int]] = defaultdict(set)
     for page in pages:
-        for index, line, edge in _edge_lines(page):
-            if edge == "top":
-                nxt = page.lines[index + 1] if index + 1 < len(page.lines) else None
-                space = nxt.top - line.bottom if nxt else page.height - line.bottom
-            else:
-                prev = page.lines[index - 1] if index > 0 else None
-                space = line.top - prev.bottom if prev else line.top
-            key = (_page_size(page), edge, _furniture_key(line.plain), round(line.top / 4))
-            groups[key].append((line, space))
+        for _index, line, edge in _edge_lines(page):
+            if not _CONTINUATION_HEAD.match(line.text):
+                pages_with[_group_key(page, line, edge)].add(page.number)
+    repeated = {key for key, numbers in pages_with.items() if len(numbers) >= _MIN_REPEATS}
+    clearances: dict[tuple, list[float]] = defaultdict(list)
+    members: dict[tuple, list[_Line]] = defaultdict(list)
+    for page in pages:
+        edges = {index: edge for index, _line, edge in _edge_lines(page)}
+        count = len(page.lines)
+        for edge, order in (("top", range(count)), ("bottom", range(count - 1, -1, -1))):
+            run: list[tuple[tuple, _Line]] = []
+            clearance = float("inf")
+            for index in order:
+                line = page.lines[index]
+                key = _group_key(page, line, edge)
+                space = _space_between(run[-1][1], line) if run else 0.0
+                if edges.get(index) != edge or key not in repeated or space >= _FURNITURE_GAP:
+                    if run:
+                        clearance = _space_between(run[-1][1], line)
+                    break
+                run.append((key, line))
+            for key, line in run:
+                clearances[key].append(clearance)
+                members[key].append(line)
     zones: dict[tuple[int, int], tuple[float, float]] = {}
-    for (size, edge, _text, _height), members in groups.items():
-        if len(members) < _MIN_REPEATS:
+    for key, spaces in clearances.items():
+        if statistics.median(spaces) < _FURNITURE_GAP:
             continue
-        if statistics.median(space for _, space in members) < _FURNITURE_GAP:
-            continue
+        size, edge = key[0], key[1]
         header_bottom, footer_top = zones.get(size, (float("-inf"), float("inf")))
         if edge == "top":
-            header_bottom = max(header_bottom, max(line.bottom for line, _ in members))
+            header_bottom = max(header_bottom, max(line.bottom for line in members[key]))
         else:
-            footer_top = min(footer_top, min(line.top for line, _ in members))
+            footer_top = min(footer_top, min(line.top for line in members[key]))
         zones[size] = (header_bottom, footer_top)
     for size, (header_bottom, footer_top) in zones.items():
         logger.debug(
@@ -390,6 +461,10 @@ def _furniture_zones(pages: Sequence[_Page]) -> dict[tuple[int, int], tuple[floa
             footer_top,
         )
     return zones
+
+
+def _space_between(a: _Line, b: _Line) -> float:
+    return max(b.top - a.bottom, a.top - b.bottom)
 
 
 def _is_furniture(
