@@ -111,3 +111,23 @@ def test_engine_unrelated_text_scores_low(suggester):
     )
     quantum = suggester.suggest(QUANTUM)
     assert ecology.controls[0].score < quantum.controls[0].score / 2
+
+
+def test_engine_hints_at_publication_without_answering(suggester):
+    result = suggester.suggest(
+        "Apache Foo is an open-source library providing AES encryption for data at rest."
+    )
+    public = next(q for q in result.questions if q.key == "public_domain")
+    assert public.hint and "open-source" in public.hint
+    assert "5A002" in [c.entry for c in result.controls[:5]] or "5D002" in [
+        c.entry for c in result.controls[:5]
+    ]
+
+
+def test_engine_entry_without_own_words_shows_its_first_item(suggester):
+    result = suggester.suggest(
+        "We develop a trapped-ion quantum computer with 32 physical qubits and its control "
+        "software."
+    )
+    tech = next(c for c in result.controls if c.entry == "4E001")
+    assert tech.title.startswith("a. ")

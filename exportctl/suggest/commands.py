@@ -142,6 +142,8 @@ def render(result: SuggestionResult) -> str:
     lines.append("Questions that decide most research cases:")
     for question in result.questions:
         lines.append(textwrap.fill(f"- {question.text}", 96, subsequent_indent="  "))
+        if question.hint:
+            lines.append(textwrap.fill(f"  ({question.hint})", 96, subsequent_indent="   "))
     if result.subjects:
         lines.append("")
         lines.append("CAH3 subjects: " + ", ".join(f"{s.cah3} {s.label}" for s in result.subjects[:5]))

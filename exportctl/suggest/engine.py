@@ -122,7 +122,7 @@ class Suggester:
             text_id=text_id,
             controls=tuple(controls),
             list_version=self.control_list.version,
-            questions=exemption_questions(self.control_list),
+            questions=exemption_questions(self.control_list, checked.text),
             subjects=tuple(subjects),
             atas=atas,
             quantities=tuple(q.to_dict() for q in analysed.quantities),
@@ -240,7 +240,7 @@ class Suggester:
             code=code,
             entry=clause.entry,
             list_name=clause.list_name,
-            title=_title(clause.text),
+            title=clause_title(self.control_list, code),
             score=score,
             evidence=tuple(evidence),
             thresholds=tuple(checks),
@@ -287,7 +287,7 @@ class Suggester:
             code=entry,
             entry=entry,
             list_name=clause.list_name,
-            title=_title(clause.text),
+            title=clause_title(self.control_list, entry),
             score=score,
             evidence=(evidence,),
             via=goods_entry,
@@ -322,6 +322,17 @@ class Suggester:
 
 def _title(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clause_title(control_list: ControlList, code: str) -> str:
+    """A short display text; an entry printed without words of its own shows its first item."""
+    clause = control_list.get(code)
+    if clause.text:
+        return _title(clause.text)
+    if clause.children:
+        first = control_list.get(clause.children[0])
+        return _title(f"{first.label}. {first.text}")
+    return code
 
 
 def _with(candidate: Candidate, **changes) -> Candidate:

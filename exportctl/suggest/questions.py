@@ -7,6 +7,8 @@ application. The wording of each question quotes the list's own definitions wher
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from functools import lru_cache
 
 from exportctl.lists.store import ControlList
@@ -59,5 +61,31 @@ def _questions(control_list: ControlList) -> tuple[Question, ...]:
     )
 
 
-def exemption_questions(control_list: ControlList) -> tuple[Question, ...]:
-    return _questions(control_list)
+HINTS = {
+    "public_domain": re.compile(
+        r"\b(?:open[- ]source|open access|publicly available|freely available|github|"
+        r"we (?:publish|release)|released under|preprint|arxiv)\b",
+        re.IGNORECASE,
+    ),
+    "basic_research": re.compile(
+        r"\b(?:fundamental|basic research|theoretical|first[- ]principles|proof[- ]of[- ]concept)\b",
+        re.IGNORECASE,
+    ),
+    "patent": re.compile(r"\bpatent", re.IGNORECASE),
+}
+
+
+def exemption_questions(control_list: ControlList, text: str = "") -> tuple[Question, ...]:
+    """The questions, each with a hint when the text mentions something that bears on it."""
+    questions = []
+    for question in _questions(control_list):
+        pattern = HINTS.get(question.key)
+        match = pattern.search(text) if pattern and text else None
+        if match:
+            hint = (
+                f"The text mentions \"{match.group(0)}\": this may bear on the answer; "
+                "the answer is still yours to give."
+            )
+            question = replace(question, hint=hint)
+        questions.append(question)
+    return tuple(questions)

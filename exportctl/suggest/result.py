@@ -75,6 +75,7 @@ class Question:
     key: str  # "public_domain", "basic_research", "patent", "end_use"
     text: str
     source: str  # where the rule comes from, e.g. "General Technology Note"
+    hint: str | None = None  # what in the text bears on the answer (never the answer itself)
 
 
 @dataclass(frozen=True)
