@@ -7,6 +7,9 @@ from exportctl.config import CONTROL_LISTS_DIR, SOURCES_DIR
 CAH_VERSION = "1.3.4"
 CAH_SOURCE_DIR = SOURCES_DIR / "hecos-cah-1.3.4"
 CAH_DIR = CONTROL_LISTS_DIR / "cah" / CAH_VERSION
+# HESA's definitions and scope notes of the HECoS terms (descriptive vocabulary for subjects).
+HECOS_DEFINITIONS_DIR = CONTROL_LISTS_DIR / "cah" / "hecos-definitions"
+HECOS_DEFINITIONS_SOURCE = HECOS_DEFINITIONS_DIR / "source" / "HECoS-Vocabulary.csv"
 ATAS_SOURCE_DIR = SOURCES_DIR / "atas"
 RULES_DIR = CONTROL_LISTS_DIR / "atas" / "rules"
 
