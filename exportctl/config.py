@@ -19,7 +19,9 @@ MODELS_DIR = _env_path("EXPORTCTL_MODELS", PROJECT_DIR / "models")
 SOURCES_DIR = CONTROL_LISTS_DIR / "sources"
 
 DEFAULT_LIST_NAME = "uk-consolidated"
-DEFAULT_LIST_SOURCE = SOURCES_DIR / "uk-consolidated-2025-12-16" / "consolidated-list-2025-12-16.txt"
+DEFAULT_LIST_SOURCE = (
+    SOURCES_DIR / "uk-consolidated-2025-12-16" / "consolidated-list-2025-12-16.txt"
+)
 DEFAULT_LIST_DATE = "2025-12-16"
 
 DEFAULT_TOP_K = 10

@@ -19,9 +19,12 @@ def test_cli_suggest_one_text_readable():
 def test_cli_suggest_batch_writes_one_line_per_input(tmp_path):
     cases = tmp_path / "cases.jsonl"
     cases.write_text(
-        json.dumps({"id": "a", "text": "trapped-ion quantum computer with 50 qubits"}) + "\n"
-        + json.dumps({"id": "b", "text": ""}) + "\n"
-        + json.dumps({"id": "c", "text": "infrared focal plane array of HgCdTe detectors"}) + "\n"
+        json.dumps({"id": "a", "text": "trapped-ion quantum computer with 50 qubits"})
+        + "\n"
+        + json.dumps({"id": "b", "text": ""})
+        + "\n"
+        + json.dumps({"id": "c", "text": "infrared focal plane array of HgCdTe detectors"})
+        + "\n"
     )
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(

@@ -9,8 +9,8 @@ from so evidence can point at them.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -99,8 +99,9 @@ def word_terms(text: str) -> list[str]:
     """Unigram and adjacent-bigram terms (the analyzer the word vectoriser uses)."""
     toks = tokens(text)
     terms = [t.term for t in toks]
-    terms.extend(f"{a.term} {b.term}" for a, b in zip(toks, toks[1:], strict=False)
-                 if b.start - a.end <= 2)
+    terms.extend(
+        f"{a.term} {b.term}" for a, b in zip(toks, toks[1:], strict=False) if b.start - a.end <= 2
+    )
     return terms
 
 

@@ -12,9 +12,9 @@ from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as STOP_WORDS
 
 from exportctl.lists.store import ControlList
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as STOP_WORDS
 
 WORD = re.compile(r"[a-z0-9]+")
 

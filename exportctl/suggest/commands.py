@@ -28,8 +28,12 @@ def _suggester():
 @click.option("--output", "output_path", type=click.Path(path_type=Path),
               help="Where to write the JSONL results (default: standard output).")  # fmt: skip
 @click.option("--top-k", default=DEFAULT_TOP_K, show_default=True, type=click.IntRange(1, 100))
-@click.option("--nationality", "nationalities", multiple=True,
-              help="Visitor's nationality (ISO code) for the ATAS assessment; repeat for dual.")
+@click.option(
+    "--nationality",
+    "nationalities",
+    multiple=True,
+    help="Visitor's nationality (ISO code) for the ATAS assessment; repeat for dual.",
+)
 @click.option("--level", help="Visitor's level, e.g. research, taught-masters, undergraduate.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output for one text.")
 def suggest_command(
@@ -72,7 +76,9 @@ def _suggest_batch(
     out = output_path.open("w", encoding="utf-8") if output_path else sys.stdout
     failed = 0
     try:
-        progress = tqdm(rows, desc="Screening", unit="text", disable=len(rows) < 20, file=sys.stderr)
+        progress = tqdm(
+            rows, desc="Screening", unit="text", disable=len(rows) < 20, file=sys.stderr
+        )
         for row in progress:
             try:
                 result = suggester.suggest(
@@ -146,7 +152,9 @@ def render(result: SuggestionResult) -> str:
             lines.append(textwrap.fill(f"  ({question.hint})", 96, subsequent_indent="   "))
     if result.subjects:
         lines.append("")
-        lines.append("CAH3 subjects: " + ", ".join(f"{s.cah3} {s.label}" for s in result.subjects[:5]))
+        lines.append(
+            "CAH3 subjects: " + ", ".join(f"{s.cah3} {s.label}" for s in result.subjects[:5])
+        )
     if result.atas is not None:
         atas = result.atas
         lines.append(f"ATAS: {atas.result} (rules {atas.rules_version})")
@@ -172,9 +180,14 @@ def build_index_command() -> None:
 
 
 @click.command("evaluate")
-@click.option("--data", "paths", multiple=True, required=True,
-              type=click.Path(exists=True, path_type=Path),
-              help="Labelled JSONL (repeatable): control labels and/or CAH3 labels.")
+@click.option(
+    "--data",
+    "paths",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Labelled JSONL (repeatable): control labels and/or CAH3 labels.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--show-misses", is_flag=True, help="List listed records missed in the top 5.")
 def evaluate_command(paths: tuple[Path, ...], as_json: bool, show_misses: bool) -> None:

@@ -21,8 +21,13 @@ from exportctl.errors import IndexMismatchError
 from exportctl.lists.store import ControlList
 from exportctl.suggest import analyzers
 from exportctl.suggest.documents import clause_documents, entry_documents
-from exportctl.suggest.index import ClauseIndex, IndexParams, code_fingerprint, library_versions
-from exportctl.suggest.index import term_column
+from exportctl.suggest.index import (
+    ClauseIndex,
+    IndexParams,
+    code_fingerprint,
+    library_versions,
+    term_column,
+)
 from exportctl.suggest.input_text import check_text
 from exportctl.suggest.nlp import AnalysedText, TextPipeline, load_pipeline
 from exportctl.suggest.questions import exemption_questions
@@ -221,14 +226,27 @@ class Suggester:
         rest = sum(value for _, value in ordered[params.max_evidence_terms :])
         if rest > 0:
             evidence.append(
-                Evidence("words (other shared terms)", "", -1, -1, code,
-                         tuple(columns.get(c, "?") for c, _ in ordered[params.max_evidence_terms:]),
-                         params.word_weight * rest)  # fmt: skip
+                Evidence(
+                    "words (other shared terms)",
+                    "",
+                    -1,
+                    -1,
+                    code,
+                    tuple(columns.get(c, "?") for c, _ in ordered[params.max_evidence_terms :]),
+                    params.word_weight * rest,
+                )  # fmt: skip
             )
         if char_similarity > 0:
             evidence.append(
-                Evidence("character n-grams", "", -1, -1, code, (), params.char_weight *
-                         float(char_similarity))  # fmt: skip
+                Evidence(
+                    "character n-grams",
+                    "",
+                    -1,
+                    -1,
+                    code,
+                    (),
+                    params.char_weight * float(char_similarity),
+                )  # fmt: skip
             )
         if self.entry_index is not None and params.entry_weight > 0:
             evidence.extend(self._entry_evidence(clause.entry, text, spans, columns))
@@ -244,8 +262,9 @@ class Suggester:
             score=score,
             evidence=tuple(evidence),
             thresholds=tuple(checks),
-            reason=f"Shares the words {matched} with {code}." if matched else
-            f"Similar wording to {code}.",
+            reason=f"Shares the words {matched} with {code}."
+            if matched
+            else f"Similar wording to {code}.",
         )
 
     def _entry_evidence(self, entry: str, text: str, spans, columns) -> list[Evidence]:

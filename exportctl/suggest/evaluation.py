@@ -51,7 +51,9 @@ class Scores:
             **{f"clause_recall@{k}": self.hits_clause[k] / n for k in KS},
             "clause_mrr": self.reciprocal_clause / n,
             **self.false_positive_picture(),
-            "ms_per_text": 1000 * self.seconds / max(self.listed + len(self.top_scores_not_listed), 1),
+            "ms_per_text": 1000
+            * self.seconds
+            / max(self.listed + len(self.top_scores_not_listed), 1),
         }
 
     def false_positive_picture(self) -> dict:
@@ -116,7 +118,9 @@ def score_ranker(name: str, ranker: Ranker, records: Iterable[dict]) -> Scores:
         scores.reciprocal_clause += 1 / clause_rank if clause_rank else 0.0
         scores.coverage_10 += len(gold_entries & set(entries[:10])) / len(gold_entries)
         if not entry_rank or entry_rank > 5:
-            scores.misses.append(f"{record.get('id')}: gold {sorted(gold_entries)}, got {entries[:5]}")
+            scores.misses.append(
+                f"{record.get('id')}: gold {sorted(gold_entries)}, got {entries[:5]}"
+            )
     return scores
 
 
@@ -126,7 +130,9 @@ def pipeline_ranker(suggester) -> Ranker:
     def rank(text: str) -> list[tuple[str, str, float]]:
         checked = check_text(text)
         analysed = suggester.pipeline.analyse(checked.text)
-        return [(c.entry, c.code, c.score) for c in suggester.rank(checked.text, analysed, top_k=10)]
+        return [
+            (c.entry, c.code, c.score) for c in suggester.rank(checked.text, analysed, top_k=10)
+        ]
 
     return rank
 

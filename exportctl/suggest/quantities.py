@@ -40,8 +40,8 @@ _add("dose", "Gy", {"Gy": 1.0, "kGy": 1e3, "Mrad": 1e4, "krad": 10.0, "rad": 1e-
 _add("dose rate", "Gy/s", {"Gy/s": 1.0})
 _add("velocity", "m/s", {"m/s": 1.0, "km/s": 1e3, "km/h": 1 / 3.6, "knots": 0.514444})
 _add("sample rate", "S/s", {"GSPS": 1e9, "GS/s": 1e9, "MSPS": 1e6, "MS/s": 1e6,
-                            "kSPS": 1e3, "Gsps": 1e9, "Msps": 1e6,
-                            "Giga Samples Per Second": 1e9, "Mega Samples Per Second": 1e6})  # fmt: skip
+                            "kSPS": 1e3, "Gsps": 1e9, "Msps": 1e6})  # fmt: skip
+_add("sample rate", "S/s", {"Giga Samples Per Second": 1e9, "Mega Samples Per Second": 1e6})
 _add("data rate", "bit/s", {"bit/s": 1.0, "kbit/s": 1e3, "Mbit/s": 1e6, "Gbit/s": 1e9,
                             "Tbit/s": 1e12, "bps": 1.0, "kbps": 1e3, "Mbps": 1e6,
                             "Gbps": 1e9, "Tbps": 1e12, "Gb/s": 1e9, "Mb/s": 1e6})  # fmt: skip
@@ -108,8 +108,16 @@ def find_quantities(text: str) -> list[Quantity]:
     for match in CELSIUS.finditer(text):
         value = _number(match["num"].replace("−", "-").replace("–", "-"))
         found.append(
-            Quantity(match.group(0), value, "°C", "temperature", value + 273.15, "K",
-                     match.start(), match.end())  # fmt: skip
+            Quantity(
+                match.group(0),
+                value,
+                "°C",
+                "temperature",
+                value + 273.15,
+                "K",
+                match.start(),
+                match.end(),
+            )  # fmt: skip
         )
         taken.append(match.span())
     for match in MACH.finditer(text):
@@ -128,8 +136,16 @@ def find_quantities(text: str) -> list[Quantity]:
             if following.isalpha():
                 continue
         found.append(
-            Quantity(match.group(0).strip(), value, unit, dimension, value * factor, base,
-                     match.start(), match.end())  # fmt: skip
+            Quantity(
+                match.group(0).strip(),
+                value,
+                unit,
+                dimension,
+                value * factor,
+                base,
+                match.start(),
+                match.end(),
+            )  # fmt: skip
         )
     found.sort(key=lambda q: q.start)
     return found

@@ -25,7 +25,7 @@ END_USE_PROMPT = (
 
 def _definition_text(control_list: ControlList, term: str) -> str:
     definition = control_list.definition(term, "dual-use")
-    return f' The list defines it: {definition.text}' if definition else ""
+    return f" The list defines it: {definition.text}" if definition else ""
 
 
 @lru_cache(maxsize=4)
@@ -68,7 +68,8 @@ HINTS = {
         re.IGNORECASE,
     ),
     "basic_research": re.compile(
-        r"\b(?:fundamental|basic research|theoretical|first[- ]principles|proof[- ]of[- ]concept)\b",
+        r"\b(?:fundamental|basic research|theoretical|first[- ]principles|"
+        r"proof[- ]of[- ]concept)\b",
         re.IGNORECASE,
     ),
     "patent": re.compile(r"\bpatent", re.IGNORECASE),
@@ -83,7 +84,7 @@ def exemption_questions(control_list: ControlList, text: str = "") -> tuple[Ques
         match = pattern.search(text) if pattern and text else None
         if match:
             hint = (
-                f"The text mentions \"{match.group(0)}\": this may bear on the answer; "
+                f'The text mentions "{match.group(0)}": this may bear on the answer; '
                 "the answer is still yours to give."
             )
             question = replace(question, hint=hint)

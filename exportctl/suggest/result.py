@@ -16,7 +16,8 @@ DISCLAIMER = (
 
 @dataclass(frozen=True)
 class Evidence:
-    """One reason a candidate was suggested: a span of the abstract and the clause words it matched."""
+    """One reason a candidate was suggested: a span of the abstract and the clause words it
+    matched."""
 
     matcher: str  # which matcher produced it, e.g. "lexical", "alias", "term", "quantity"
     abstract_text: str  # the matched words as they appear in the abstract

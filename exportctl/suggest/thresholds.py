@@ -19,7 +19,8 @@ BEFORE = [
     (re.compile(r"(?:equal to or (?:more|greater|higher) than|not less than|at least|"
                 r"minimum of|or more than)\s*$", re.I), ">="),
     (re.compile(r"(?:equal to or less than|equal to or lower than|not exceeding|"
-                r"not more than|not greater than|up to and including|up to|maximum of|max(?:imum)?\.?)\s*$", re.I), "<="),
+                r"not more than|not greater than|up to and including|up to|maximum of|"
+                r"max(?:imum)?\.?)\s*$", re.I), "<="),
     (re.compile(r"(?:exceeding|more than|greater than|higher than|above|over|in excess of|"
                 r"better than|faster than|larger than)\s*$", re.I), ">"),
     (re.compile(r"(?:less than|lower than|below|under|smaller than|shorter than|"
@@ -146,7 +147,9 @@ def check_conditions(
                 status="met" if meeting else "not_met",
                 observed=chosen.text,
                 observed_value=chosen.base_value,
-                question=None if meeting else f"{question} (check that {chosen.text} in the "
+                question=None
+                if meeting
+                else f"{question} (check that {chosen.text} in the "
                 "abstract is the parameter the clause means)",
                 group=condition.group,
             )
