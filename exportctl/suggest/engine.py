@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,16 @@ from exportctl.suggest.result import Candidate, Evidence, SuggestionResult
 from exportctl.suggest.thresholds import check_conditions, parse_conditions
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Query:
+    text: str
+    analysed: AnalysedText
+    clause_vectors: tuple  # (word, char) sparse rows
+    entry_vectors: tuple | None
+    spans: dict[str, list[tuple[int, int]]]  # word term → its spans in the text
+    columns: dict[int, str]  # hashed column → word term
 
 
 @dataclass(frozen=True)
@@ -143,11 +153,12 @@ class Suggester:
     def rank(self, text: str, analysed: AnalysedText, *, top_k: int) -> list[Candidate]:
         """Ranked candidates (entries with their best clause), best first."""
         params = self.params
-        self._clause_query = self.index.query_vectors(text)
-        word_sim, char_sim = self.index.similarities_for(*self._clause_query)
+        query = self._query(text, analysed)
+        word_sim, char_sim = self.index.similarities_for(*query.clause_vectors)
         scores = params.word_weight * word_sim + params.char_weight * char_sim
-        entry_sim = self._entry_similarities(text)
-        if entry_sim is not None:
+        if query.entry_vectors is not None:
+            entry_word, entry_char = self.entry_index.similarities_for(*query.entry_vectors)
+            entry_sim = params.word_weight * entry_word + params.char_weight * entry_char
             scores = scores + params.entry_weight * entry_sim[self._entry_row_of_clause]
         pool = np.argpartition(-scores, min(params.candidate_pool, len(scores) - 1))
         pool = sorted(pool[: params.candidate_pool], key=lambda row: -scores[row])
@@ -163,9 +174,6 @@ class Suggester:
                 if related not in best or best[related][0] < score:
                     best[related] = (score, None, entry)
         chosen = sorted(best, key=lambda e: (-best[e][0], e))[:top_k]
-        word_query = self._clause_query[0]
-        spans = analyzers.term_spans(text)
-        columns = {term_column(term): term for term in spans}
         candidates = []
         for entry in chosen:
             score, row, via = best[entry]
@@ -173,37 +181,36 @@ class Suggester:
                 assert via is not None
                 candidate = self._related_candidate(entry, via, score)
             else:
-                candidate = self._candidate(
-                    row, text, analysed, word_query, spans, columns, float(char_sim[row])
-                )
+                candidate = self._candidate(row, query, float(char_sim[row]))
             related = tuple(self.related.software_and_technology(entry))
             if related and self.related.is_goods(entry):
-                candidate = _with(candidate, related=related)
+                candidate = replace(candidate, related=related)
             candidates.append(candidate)
         return candidates
 
-    def _entry_similarities(self, text: str) -> np.ndarray | None:
-        if self.entry_index is None or self.params.entry_weight == 0:
-            return None
-        self._entry_query = self.entry_index.query_vectors(text)
-        word, char = self.entry_index.similarities_for(*self._entry_query)
-        return self.params.word_weight * word + self.params.char_weight * char
+    def _query(self, text: str, analysed: AnalysedText) -> _Query:
+        """Everything about the text that ranking and evidence need, computed once per call
+        (kept out of ``self`` so one loaded engine can serve concurrent users)."""
+        spans = analyzers.term_spans(text)
+        entry_vectors = None
+        if self.entry_index is not None and self.params.entry_weight > 0:
+            entry_vectors = self.entry_index.query_vectors(text)
+        return _Query(
+            text=text,
+            analysed=analysed,
+            clause_vectors=self.index.query_vectors(text),
+            entry_vectors=entry_vectors,
+            spans=spans,
+            columns={term_column(term): term for term in spans},
+        )
 
     # -- candidate construction --------------------------------------------------------
-    def _candidate(
-        self,
-        row: int,
-        text: str,
-        analysed: AnalysedText,
-        word_query,
-        spans: dict[str, list[tuple[int, int]]],
-        columns: dict[int, str],
-        char_similarity: float,
-    ) -> Candidate:
+    def _candidate(self, row: int, query: _Query, char_similarity: float) -> Candidate:
         params = self.params
+        text, spans, columns = query.text, query.spans, query.columns
         code = self.index.codes[row]
         clause = self.control_list.get(code)
-        contributions = self.index.word_contributions(word_query, row)
+        contributions = self.index.word_contributions(query.clause_vectors[0], row)
         evidence: list[Evidence] = []
         clause_spans = self._clause_term_spans(code)
         ordered = sorted(contributions.items(), key=lambda item: -item[1])
@@ -249,9 +256,9 @@ class Suggester:
                 )  # fmt: skip
             )
         if self.entry_index is not None and params.entry_weight > 0:
-            evidence.extend(self._entry_evidence(clause.entry, text, spans, columns))
+            evidence.extend(self._entry_evidence(clause.entry, query))
         parent_text = self.control_list.get(clause.parent).text if clause.parent else ""
-        checks = check_conditions(parse_conditions(clause, parent_text), analysed.quantities)
+        checks = check_conditions(parse_conditions(clause, parent_text), query.analysed.quantities)
         score = float(sum(e.weight for e in evidence))
         matched = ", ".join(dict.fromkeys(e.abstract_text for e in evidence if e.abstract_text))
         return Candidate(
@@ -267,12 +274,13 @@ class Suggester:
             else f"Similar wording to {code}.",
         )
 
-    def _entry_evidence(self, entry: str, text: str, spans, columns) -> list[Evidence]:
+    def _entry_evidence(self, entry: str, query: _Query) -> list[Evidence]:
         """The entry-wide part of the score: shared words with the whole entry."""
-        assert self.entry_index is not None
+        assert self.entry_index is not None and query.entry_vectors is not None
         params = self.params
+        text, spans, columns = query.text, query.spans, query.columns
         row = self._entry_rows[entry]
-        word_query, char_query = self._entry_query
+        word_query, char_query = query.entry_vectors
         contributions = sorted(
             self.entry_index.word_contributions(word_query, row).items(), key=lambda i: -i[1]
         )
@@ -352,12 +360,6 @@ def clause_title(control_list: ControlList, code: str) -> str:
         first = control_list.get(clause.children[0])
         return _title(f"{first.label}. {first.text}")
     return code
-
-
-def _with(candidate: Candidate, **changes) -> Candidate:
-    from dataclasses import replace
-
-    return replace(candidate, **changes)
 
 
 # -- index and aliases -----------------------------------------------------------------
