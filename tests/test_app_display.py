@@ -44,7 +44,7 @@ def test_app_display_word_spans_and_evidence():
 
 
 def test_app_display_labels():
-    assert threshold_label("not_met") == "⛔ not met"
+    assert threshold_label("not_met") == "not met"
     assert shorten("a " * 100, 10) == "a a a a a…"
 
 
@@ -57,3 +57,11 @@ def test_app_display_clause_path_marks_words_and_indents():
     assert out.count('<mark class="clause"') == 2
     assert "&lt;having&gt;" in out
     assert "margin-left: 1.2em; font-weight: bold" in out
+
+
+def test_app_display_note_html_escapes_and_flags_decontrol():
+    from exportctl.webapp.display import note_html
+
+    out = note_html("Note 5:", "6A005", "does not control <x>", decontrol=True)
+    assert "<i>Note 5</i> <code>6A005</code>" in out
+    assert "[decontrol]" in out and "&lt;x&gt;" in out

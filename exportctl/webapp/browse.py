@@ -9,7 +9,7 @@ from exportctl.errors import UnknownCodeError
 from exportctl.lists.model import LIST_NAMES, Clause
 from exportctl.lists.store import ControlList
 from exportctl.webapp import components, engines
-from exportctl.webapp.display import clause_path_html, shorten
+from exportctl.webapp.display import clause_path_html, note_html, shorten
 from exportctl.webapp.session import require_user
 
 CODE_KEY = "browse_code"
@@ -122,10 +122,14 @@ def _clause(clist: ControlList, code: str) -> None:
 
 
 def components_notes(clist: ControlList, clause: Clause) -> None:
-    for note in clause.notes:
-        flag = " ⚠️ decontrol" if note.decontrol else ""
-        st.markdown(f"**{note.heading.rstrip(':')}**{flag}")
-        components.text_block(note.text)
+    if clause.notes:
+        st.markdown("**Notes**")
+        st.html(
+            "".join(
+                note_html(n.heading, clause.code, n.text, decontrol=n.decontrol)
+                for n in clause.notes
+            )
+        )
     definitions = clist.definitions_for(clause.code)
     if definitions:
         with st.expander(f"Definitions ({len(definitions)})"):

@@ -19,6 +19,7 @@ from exportctl.webapp.display import (
     evidence_spans,
     highlight_html,
     md_escape,
+    note_html,
     threshold_label,
 )
 
@@ -86,7 +87,7 @@ def candidate_details(
             width="stretch",
         )
         if any(t.get("status") == "unknown" for t in thresholds):
-            st.caption("❓ unknown: the abstract does not say; answer the question to settle it.")
+            st.caption("unknown: the abstract does not say; answer the question to settle it.")
     if clause is not None and clist is not None:
         _notes_and_definitions(clause.code, clist)
     related = list(candidate.get("related") or ())
@@ -103,10 +104,12 @@ def _notes_and_definitions(code: str, clist: ControlList) -> None:
     notes = [(c.code, n) for c in [*clist.ancestors(code), clause] for n in c.notes]
     if notes:
         st.markdown("**Notes**")
-        for owner, note in notes:
-            flag = " ⚠️ decontrol" if note.decontrol else ""
-            st.markdown(f"*{md_escape(note.heading)}* (`{owner}`){flag}")
-            text_block(note.text)
+        st.html(
+            "".join(
+                note_html(note.heading, owner, note.text, decontrol=note.decontrol)
+                for owner, note in notes
+            )
+        )
     definitions = clist.definitions_for(code)
     if definitions:
         st.markdown("**Definitions**")

@@ -19,7 +19,6 @@ THRESHOLD_LABELS: dict[str, str] = {
     "not_met": "not met",
     "unknown": "unknown",
 }
-_THRESHOLD_ICONS = {"met": "✅", "not_met": "⛔", "unknown": "❓"}
 _MARK_COLOURS = {"match": "#ffe08a", "clause": "#bfe3ff"}
 
 
@@ -87,7 +86,17 @@ def clause_words(evidence: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def threshold_label(status: str) -> str:
-    return f"{_THRESHOLD_ICONS.get(status, '')} {THRESHOLD_LABELS.get(status, status)}".strip()
+    return THRESHOLD_LABELS.get(status, status)
+
+
+def note_html(heading: str, owner: str, text: str, *, decontrol: bool = False) -> str:
+    """One note of a clause on one line: heading, the clause it belongs to, its text."""
+    flag = ' <b style="color: #9a3412">[decontrol]</b>' if decontrol else ""
+    return (
+        f'<div style="margin: 0.2em 0 0.6em 0"><i>{html.escape(heading.rstrip(":"))}</i> '
+        f"<code>{html.escape(owner)}</code>{flag}: "
+        f"{highlight_html(text, [], inline=True)}</div>"
+    )
 
 
 def shorten(text: str, limit: int = 90) -> str:

@@ -188,7 +188,10 @@ def _case(user: User, case: CaseRecord) -> None:
         "ATAS (suggested)": case.atas_summary or "—",
         "Source file": case.source_name or "—",
     }
-    st.table(pd.DataFrame({"": list(details.values())}, index=list(details)))
+    st.dataframe(
+        pd.DataFrame({"About the case": list(details), "": list(details.values())}),
+        hide_index=True,
+    )
     st.markdown("**Abstract** (all suggested evidence marked)")
     components.highlighted_abstract(
         case.abstract, [e for s in case.suggestions for e in s.evidence]

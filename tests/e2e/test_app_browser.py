@@ -10,6 +10,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = pytest.mark.browser
 
@@ -53,9 +54,26 @@ def go(page, title: str) -> None:
 
 
 def choose(page, key: str, option: str) -> None:
-    page.locator(f".st-key-{key}").click()
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
+    """Pick ``option`` in the selectbox with widget key ``key``.
+
+    Typing filters the list and opens it; if a rerun redraws the box meanwhile, try again."""
+    box = page.locator(f".st-key-{key} [role=combobox]")
+    if box.input_value() == option:
+        return
+    target = page.get_by_role("option", name=option, exact=True)
+    for _attempt in range(4):
+        box.scroll_into_view_if_needed()
+        box.fill(option)
+        try:
+            target.wait_for(timeout=3_000)
+        except PlaywrightTimeoutError:
+            box.press("Escape")
+            settle(page)
+            continue
+        target.click()
+        settle(page)
+        return
+    raise AssertionError(f"option {option!r} of {key} never appeared")
 
 
 def shoot(page, screenshots, name: str) -> None:
@@ -88,7 +106,9 @@ def test_browser_screen_review_export(page, app_server, screenshots, tmp_path):
     # The researcher screens an abstract and submits it.
     sign_in(page, url, "researcher", "researcher-demo")
     nav = page.get_by_test_id("stSidebarNav")
-    assert nav.get_by_role("link").all_inner_texts() == ["Screen", "My cases", "Browse lists"]
+    nav.get_by_role("link", name="Browse lists").wait_for()
+    links = [text.split("\n")[-1] for text in nav.get_by_role("link").all_inner_texts()]
+    assert links == ["Screen", "My cases", "Browse lists"]  # no Review, Batch or Export
     page.locator(".st-key-screen_title input").fill("Fibre laser for titanium printing")
     page.locator(".st-key-screen_text textarea").fill(LASER_ABSTRACT)
     page.locator(".st-key-screen_text textarea").press("Control+Enter")
@@ -96,11 +116,15 @@ def test_browser_screen_review_export(page, app_server, screenshots, tmp_path):
     page.locator(".st-key-screen_suggest button").click()
     page.get_by_role("heading", name="What may apply").wait_for(timeout=SLOW)
     settle(page)
-    first = page.get_by_test_id("stExpander").first
+    first = page.get_by_test_id("stExpander").filter(
+        has=page.locator("summary", has_text=re.compile(r"(?<!\d)1\. \S+ — "))
+    )
     first_label = first.locator("summary").inner_text()
-    code = re.match(r"1\. (\S+) —", first_label).group(1)
+    match = re.search(r"1\. (\S+) —", first_label)
+    assert match, first_label
+    code = match.group(1)
     assert code.startswith("6A005"), first_label
-    assert first.locator("mark.match").count() > 0  # matched words highlighted
+    first.locator("mark.match").first.wait_for()  # matched words highlighted
     page.locator(".st-key-screen_answer_public_domain").get_by_text("Yes").click()
     settle(page)
     shoot(page, screenshots, "screen")
