@@ -32,7 +32,6 @@ from pathlib import Path
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -45,7 +44,7 @@ __all__ = ["read_pdf_lines", "looks_like_control_list"]
 
 #: Errors pdfminer raises on a damaged or protected file (pdfplumber wraps most of them in
 #: ``PdfminerException``; some escape unwrapped from lazily parsed pages).
-_PDF_ERRORS = (PdfminerException, PDFSyntaxError, PSException, PDFEncryptionError)
+_PDF_ERRORS = (PdfminerException, PSException)
 
 # Geometry, in PDF points unless said otherwise. Word documents set body text at 9-12 pt with a
 # space of about a quarter of the font size; a label column is set off by a tab stop.
@@ -93,7 +92,8 @@ _CONTINUATION_HEAD = re.compile(
     (?:(?:Technical\s)?Notes?\s?\d{0,2}(?:\.[a-z0-9]{1,3})*\.?\s*)?  # Note 2.a.
     \(?continued\)?\.?$"""
 )
-_DOCUMENT_NAME = re.compile(r"\b[\w.\-]+\.docx?\b", re.IGNORECASE)
+_DOCUMENT_NAME = re.compile(r"\b(?P<stem>[\w.\-]+)\.docx?\b", re.IGNORECASE)
+_DOCUMENT_PAGE = re.compile(r"\bPage\s+(\d+)\b", re.IGNORECASE)
 _CONTROL_CODE_AT_START = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:\d[A-E]\d{3}|ML\d{1,2}|PL\d{4})\b")
 
 
@@ -133,10 +133,12 @@ class _Page:
 def read_pdf_lines(path: str | Path) -> list[SourceLine]:
     """Read a control-list PDF into lines in reading order, page furniture removed.
 
-    ``page`` of each line is its 1-based page in the PDF file; ``document`` is the word-processor
-    file named in the page footer when there is one (the UK list's ``CAT3_R07.docx``), else
-    ``None``; ``line_no`` numbers the returned lines from 1. Nothing is joined: a clause that
-    wraps or runs over a page break arrives as several lines, as it does from the text reader.
+    ``document`` is the word-processor file named in the page footer, without its extension,
+    when there is one (the UK list's ``CAT3_R07.docx`` gives ``CAT3_R07``, as the text reader
+    does), else ``None``; ``page`` is then the page the footer prints ("Page 2 of 46"), and
+    otherwise the 1-based page of the PDF file; ``line_no`` numbers the returned lines from 1.
+    Nothing is joined: a clause that wraps or runs over a page break arrives as several lines,
+    as it does from the text reader.
 
     Raises ``SourceFormatError`` when the file is not a PDF, is encrypted or damaged, has no
     pages, or has no text layer (a scan).
@@ -152,16 +154,21 @@ def read_pdf_lines(path: str | Path) -> list[SourceLine]:
     for page in pages:
         header_bottom, footer_top = zones.get(_page_size(page), (None, None))
         document: str | None = None
+        page_number = page.number
         kept: list[str] = []
         for index, line in enumerate(page.lines):
             if _is_furniture(line, index, page, header_bottom, footer_top):
-                found = _DOCUMENT_NAME.search(line.plain)
-                document = found.group(0) if found else document
+                # A footer such as "CAT3_R07.docx  Dual-Use List - Category 3 [Page 2 of 46]"
+                # says which document of the list this page belongs to, and its page there.
+                if found := _DOCUMENT_NAME.search(line.plain):
+                    document = found["stem"]
+                    if numbered := _DOCUMENT_PAGE.search(line.plain):
+                        page_number = int(numbered[1])
             elif not _CONTINUATION_HEAD.match(line.text):
                 kept.append(line.text)
                 continue
             dropped += 1
-        result.extend(SourceLine(text=text, page=page.number, document=document) for text in kept)
+        result.extend(SourceLine(text=text, page=page_number, document=document) for text in kept)
     logger.info(
         "Read %d lines from %d pages of %s (%d header, footer and continuation lines dropped)",
         len(result),
