@@ -34,6 +34,14 @@ def _read_text(text: str) -> str:
     return sys.stdin.read() if text == "-" else text
 
 
+_EVIDENCE_KINDS = {
+    "hecos": "HECoS",
+    "cah3": "CAH3",
+    "hecos-definition": "HECoS definition",
+    "cah3-profile": "CAH3 profile",
+}
+
+
 @click.command("subjects")
 @click.argument("text")
 @click.option("--top-k", default=SUBJECT_TOP_K, show_default=True, help="How many subjects.")
@@ -53,8 +61,9 @@ def subjects_command(text: str, top_k: int, as_json: bool) -> None:
         click.echo(f"{rank}. {s.cah3} {s.label}  (score {s.score:.3f}; {s.cah1} {s.cah1_label})")
         for e in s.evidence:
             words = ", ".join(f"'{w.word}' [{w.start}:{w.end}]" for w in e.words) or "-"
-            kind = "HECoS" if e.kind == "hecos" else "CAH3"
-            click.echo(f"     {kind} {e.ref} '{e.name}' (+{e.weight:.3f}): words {words}")
+            kind = _EVIDENCE_KINDS.get(e.kind, e.kind)
+            name = e.name if len(e.name) <= 80 else e.name[:77] + "..."
+            click.echo(f"     {kind} {e.ref} '{name}' (+{e.weight:.3f}): words {words}")
 
 
 @click.command("atas")

@@ -4,8 +4,9 @@ Two kinds of file:
 - HECoS subject names (``labels`` + ``hecos_code``, e.g. hecos_subject_names_cah3.jsonl):
   these names are also the index's vocabulary, so the file is scored by k-fold cross-validation
   over HECoS codes. For each fold the index is rebuilt without the held-out codes' HECoS names
-  (a name and its DfE synonyms share a code, so they are held out together); the CAH3 labels stay
-  in the index, and results are also given for the names that differ from their CAH3 label.
+  and HECoS definitions (a name and its DfE synonyms share a code, so they are held out
+  together); the CAH3 labels stay in the index, and results are also given for the names that
+  differ from their CAH3 label.
 - Research abstracts (``text`` + ``cah3`` list, e.g. benchmarks/data/abstracts_test.jsonl):
   scored with the full default index; nothing there was used to build it.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from exportctl.atas.defaults import SUBJECT_MIN_RELATIVE_SCORE
+from exportctl.atas.definitions import load_hecos_definitions
 from exportctl.atas.subjects import (
     SubjectIndex,
     SubjectSuggestion,
@@ -92,13 +94,14 @@ def evaluate_hecos_names(
 ) -> dict[str, Any]:
     """K-fold over HECoS codes; each fold's index is built without the held-out names."""
     vocabulary = load_vocabulary()
+    definitions = load_hecos_definitions()
     codes = sorted({row["hecos_code"] for row in rows})
     fold_of = {code: i % folds for i, code in enumerate(codes)}
     details: list[dict[str, Any]] = []
     for fold in range(folds):
         held_out = {code for code, f in fold_of.items() if f == fold}
         index = SubjectIndex(**(index_params or {})).fit(
-            build_aliases(vocabulary, exclude_hecos=held_out), vocabulary
+            build_aliases(vocabulary, exclude_hecos=held_out, definitions=definitions), vocabulary
         )
         test = [row for row in rows if row["hecos_code"] in held_out]
         _, fold_details = _score(test, _rank_with(index))
@@ -119,8 +122,8 @@ def evaluate_hecos_names(
         "kind": "hecos-names",
         "method": (
             f"{folds}-fold cross-validation over HECoS codes (codes sorted, fold = position mod "
-            f"{folds}); each fold's index is rebuilt without the held-out codes' names; CAH3 "
-            "labels stay in the index"
+            f"{folds}); each fold's index is rebuilt without the held-out codes' names and "
+            "definitions; CAH3 labels stay in the index"
         ),
         **summary(details),
         "names_differing_from_cah3_label": summary(
@@ -135,7 +138,10 @@ def evaluate_abstracts(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     summary, details = _score(scored, _rank_with(default_index()))
     return {
         "kind": "abstracts",
-        "method": "full index (HECoS names + CAH3 labels); abstracts text only, titles unused",
+        "method": (
+            "full index (HECoS names, HECoS definitions, CAH3 labels); abstracts text only, "
+            "titles unused"
+        ),
         **summary,
         "details": details,
     }

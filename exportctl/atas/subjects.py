@@ -1,19 +1,24 @@
 """Suggest CAH3 subject codes for a text, with the HECoS subjects and words that matched.
 
-Every CAH3 subject is a concept whose aliases are the HECoS subject names mapped to it and its
-own CAH3 label (as in scispacy's entity linker). A text is compared with every alias by TF-IDF
-cosine similarity over stemmed words (unigrams and bigrams) and character 3-5-grams (which
-catch spelling variants such as "accountancy"/"accounting"). A subject's score is its best
-alias's similarity plus a share of its next best aliases' (several HECoS subjects of one CAH3
-matching is stronger evidence); each of those aliases is one evidence item, so the score is the
-sum of the evidence weights. The index takes well under a second to build, so it is built at
-first use rather than saved.
+Every CAH3 subject is a concept whose aliases are the HECoS subject names mapped to it, its own
+CAH3 label, and HESA's definitions (with scope notes) of those HECoS terms (as in scispacy's
+entity linker). Names are short and abstracts rarely use them; definitions bring in the words
+researchers write ("oscillation and resonance", "viruses and viral diseases"). A text is
+compared with every alias by TF-IDF cosine similarity over stemmed words (unigrams and bigrams)
+and character 3-5-grams (which catch spelling variants such as "accountancy"/"accounting").
+
+A subject's score is its best alias's similarity plus a share of its next best aliases' (several
+HECoS subjects of one CAH3 matching is stronger evidence), plus a share of the similarity of the
+text with the subject's profile: all its aliases read as one document, which rewards a text
+whose words spread over the subject's vocabulary rather than hitting one short name. Each alias
+and the profile is one evidence item, so the score is the sum of the evidence weights. The index
+takes about a second to build, so it is built at first use rather than saved.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -22,6 +27,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from exportctl.atas.defaults import SUBJECT_MIN_RELATIVE_SCORE, SUBJECT_TOP_K
+from exportctl.atas.definitions import HecosDefinition, load_hecos_definitions
 from exportctl.atas.vocabulary import CahVocabulary, load_vocabulary
 from exportctl.config import MAX_TEXT_CHARS
 from exportctl.errors import InputTextError
@@ -95,12 +101,20 @@ def _clean_label(label: str) -> str:
     return re.sub(r"^others in ", "", label).strip()
 
 
+# Evidence kinds: a HECoS subject name, a CAH3 label, HESA's definition of a HECoS term, and the
+# subject's profile (all its aliases read as one document).
+HECOS = "hecos"
+CAH3 = "cah3"
+HECOS_DEFINITION = "hecos-definition"
+CAH3_PROFILE = "cah3-profile"
+
+
 @dataclass(frozen=True)
 class Alias:
     text: str
     cah3: str
-    kind: str  # "hecos" or "cah3"
-    ref: str  # the HECoS code, or the CAH3 code for a CAH3 label
+    kind: str  # HECOS, CAH3 or HECOS_DEFINITION
+    ref: str  # the HECoS code (name or definition), or the CAH3 code for a CAH3 label
 
 
 @dataclass(frozen=True)
@@ -115,11 +129,11 @@ class MatchedWord:
 
 @dataclass(frozen=True)
 class SubjectEvidence:
-    """One alias (HECoS subject name or CAH3 label) that matched the text."""
+    """One alias (HECoS name, CAH3 label, HECoS definition) or a subject profile that matched."""
 
-    kind: str  # "hecos" or "cah3"
-    ref: str  # HECoS code or CAH3 code
-    name: str  # the HECoS subject name or CAH3 label
+    kind: str  # "hecos", "cah3", "hecos-definition" or "cah3-profile"
+    ref: str  # HECoS code (name, definition) or CAH3 code (label, profile)
+    name: str  # the HECoS name, CAH3 label or definition text; the CAH3 label for a profile
     similarity: float  # TF-IDF cosine similarity of the text and the name
     weight: float  # contribution to the subject's score
     words: tuple[MatchedWord, ...]  # the text's words that share a stem with the name
@@ -154,11 +168,13 @@ class SubjectIndex:
         *,
         word_weight: float = 0.6,
         secondary_weight: float = 0.3,
-        max_evidence: int = 3,
+        max_evidence: int = 5,
+        profile_weight: float = 0.5,
     ) -> None:
         self.word_weight = word_weight
         self.secondary_weight = secondary_weight
         self.max_evidence = max_evidence
+        self.profile_weight = profile_weight
 
     def fit(self, aliases: Sequence[Alias], vocabulary: CahVocabulary) -> SubjectIndex:
         self.vocabulary_ = vocabulary
@@ -180,7 +196,24 @@ class SubjectIndex:
         code_index = {c: i for i, c in enumerate(self.codes_)}
         self.alias_code_ = np.array([code_index[a.cah3] for a in self.aliases_])
         self.alias_stems_ = [{s for s, _, _ in tokens(a.text)} for a in self.aliases_]
+        profiles: dict[str, list[str]] = {code: [] for code in self.codes_}
+        for alias in self.aliases_:
+            profiles[alias.cah3].append(alias.text)
+        self.profile_vectorizer_ = TfidfVectorizer(
+            analyzer=_word_features, sublinear_tf=True, dtype=np.float32
+        )
+        self.profile_matrix_ = self.profile_vectorizer_.fit_transform(
+            [" . ".join(profiles[c]) for c in self.codes_]
+        ).T.tocsr()
+        self.code_stems_: list[set[str]] = [set() for _ in self.codes_]
+        for code, stems in zip(self.alias_code_, self.alias_stems_, strict=True):
+            self.code_stems_[code] |= stems
         return self
+
+    def profile_similarities(self, text: str) -> np.ndarray:
+        """Cosine similarity of the text with every subject's profile (by position in codes_)."""
+        query = self.profile_vectorizer_.transform([text])
+        return np.asarray((query @ self.profile_matrix_).todense()).ravel()
 
     def similarities(self, text: str) -> np.ndarray:
         """Cosine similarity of the text with every alias (word and character blend)."""
@@ -194,6 +227,7 @@ class SubjectIndex:
         self, text: str, *, top_k: int = SUBJECT_TOP_K, min_relative_score: float = 0.0
     ) -> list[SubjectSuggestion]:
         sims = self.similarities(text)
+        profile_sims = self.profile_similarities(text) if self.profile_weight else None
         order = np.argsort(-sims, kind="stable")
         by_code: dict[int, list[int]] = {}
         for i in order:
@@ -202,23 +236,32 @@ class SubjectIndex:
             hits = by_code.setdefault(int(self.alias_code_[i]), [])
             if len(hits) < self.max_evidence:
                 hits.append(int(i))
+        codes = set(by_code)
+        if profile_sims is not None:
+            codes |= set(np.flatnonzero(profile_sims > 0).tolist())
         scored = []
-        for code, hits in by_code.items():
-            weights = [float(sims[hits[0]])] + [
-                self.secondary_weight * float(sims[i]) for i in hits[1:]
+        for code in codes:
+            hits = by_code.get(code, [])
+            weights = [
+                float(sims[i]) * (1.0 if n == 0 else self.secondary_weight)
+                for n, i in enumerate(hits)
             ]
-            scored.append((sum(weights), code, hits, weights))
+            profile = 0.0
+            if profile_sims is not None and profile_sims[code] > 0:
+                profile = float(profile_sims[code])
+                weights.append(self.profile_weight * profile)
+            scored.append((sum(weights), code, hits, weights, profile))
         scored.sort(key=lambda item: (-item[0], self.codes_[item[1]]))
         if not scored:
             return []
         best = scored[0][0]
         text_tokens = tokens(text)
         out = []
-        for score, code, hits, weights in scored[:top_k]:
+        for score, code, hits, weights, profile in scored[:top_k]:
             if score < min_relative_score * best:
                 break
             subject = self.vocabulary_.subjects[self.codes_[code]]
-            evidence = tuple(
+            evidence = [
                 SubjectEvidence(
                     kind=self.aliases_[i].kind,
                     ref=self.aliases_[i].ref,
@@ -227,8 +270,19 @@ class SubjectIndex:
                     weight=weight,
                     words=_matched_words(text, text_tokens, self.alias_stems_[i]),
                 )
-                for i, weight in zip(hits, weights, strict=True)
-            )
+                for i, weight in zip(hits, weights, strict=False)
+            ]
+            if profile:
+                evidence.append(
+                    SubjectEvidence(
+                        kind=CAH3_PROFILE,
+                        ref=subject.code,
+                        name=subject.label,
+                        similarity=round(profile, 6),
+                        weight=weights[-1],
+                        words=_matched_words(text, text_tokens, self.code_stems_[code]),
+                    )
+                )
             out.append(
                 SubjectSuggestion(
                     cah3=subject.code,
@@ -236,7 +290,7 @@ class SubjectIndex:
                     cah2=subject.cah2,
                     cah1=subject.cah1,
                     score=sum(e.weight for e in evidence),
-                    evidence=evidence,
+                    evidence=tuple(evidence),
                     cah2_label=subject.cah2_label,
                     cah1_label=subject.cah1_label,
                 )
@@ -269,26 +323,38 @@ def _matched_words(
     return tuple(words)
 
 
-def build_aliases(vocabulary: CahVocabulary, *, exclude_hecos: Iterable[str] = ()) -> list[Alias]:
-    """HECoS names (minus any held out) and CAH3 labels, as aliases of their CAH3 codes."""
+def build_aliases(
+    vocabulary: CahVocabulary,
+    *,
+    exclude_hecos: Iterable[str] = (),
+    definitions: Mapping[str, HecosDefinition] | None = None,
+) -> list[Alias]:
+    """HECoS names and, when given, their definitions (minus any held-out HECoS codes) and CAH3
+    labels, as aliases of their CAH3 codes."""
     excluded = set(exclude_hecos)
     aliases = [
-        Alias(h.label, h.cah3, "hecos", h.code)
+        Alias(h.label, h.cah3, HECOS, h.code)
         for h in vocabulary.hecos.values()
         if h.code not in excluded
     ]
     aliases += [
-        Alias(_clean_label(s.label), s.code, "cah3", s.code)
+        Alias(_clean_label(s.label), s.code, CAH3, s.code)
         for s in vocabulary.subjects.values()
         if _clean_label(s.label)
     ]
+    for code, definition in (definitions or {}).items():
+        hecos = vocabulary.hecos.get(code)
+        if hecos is None or code in excluded:
+            continue
+        aliases.append(Alias(definition.descriptive_text(), hecos.cah3, HECOS_DEFINITION, code))
     return aliases
 
 
 @lru_cache(maxsize=1)
 def default_index() -> SubjectIndex:
     vocabulary = load_vocabulary()
-    return SubjectIndex().fit(build_aliases(vocabulary), vocabulary)
+    aliases = build_aliases(vocabulary, definitions=load_hecos_definitions())
+    return SubjectIndex().fit(aliases, vocabulary)
 
 
 def suggest_subjects(text: str, *, top_k: int = SUBJECT_TOP_K) -> list[SubjectSuggestion]:
