@@ -3,16 +3,22 @@ into a tree of clauses with their notes.
 
 The printed layout is lost in the text, so nesting is recovered from the labels themselves:
 sub-items alternate letters and numbers and follow each other in order (``a.`` ``b.``; ``1.``
-``2.``). A label is placed at the deepest open clause where it is the next sibling or a first
-child. Notes ("Note:", "N.B.", "Technical Note") have item lists of their own; a label that
-continues a note's list stays in the note unless the note's last item closed the list with a
-full stop and the label also fits the clauses.
+``2.``). A label can often be placed in several ways: as the next sibling at more than one depth,
+as a first child, or as an item of a note ("Note:", "N.B.", "Technical Note") whose own list it
+continues. The parser keeps several readings of an entry at once (a beam search) and, when the
+entry ends, keeps the reading that costs least: labels that could not be placed cost most, then
+page-top running headers ("6A001 a. 1.") the reading contradicts, then paths the document cites
+("specified in ML7.c.") that the reading does not create. Among equally good readings the one
+built from the first choices wins: a note's list before the clauses when the note's last item
+does not end its sentence, otherwise the deepest clause.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from exportctl.lists.labels import child_kind, is_first_label, label_kind, next_label
 from exportctl.lists.source import SourceLine
@@ -20,6 +26,11 @@ from exportctl.lists.source import SourceLine
 MARKER = re.compile(r"^\s*(\[[A-Z][^\]\s]{0,15}\])\s*")
 LABEL = re.compile(r"^(?P<label>[a-z]{1,2}|\d{1,2})\.(?:\s*\t\s*|\s+|$)(?P<rest>.*)$")
 LABEL_WITH_TAB = re.compile(r"^(?P<label>[a-z]{1,2}|\d{1,2})\.\s*\t\s*(?P<rest>.*)$")
+#: A letter printed without its dot ("b <TAB>Inductance of ..."); taken as a label only when it
+#: continues a list and its text starts a sentence.
+LABEL_WITHOUT_DOT = re.compile(r"^(?P<label>[a-z])\s*\t\s*(?P<rest>[A-Z\"'].*)$")
+#: A footnote line that only maps a number to regime markers ("3. [M1A*], [M2A*]").
+REGIME_FOOTNOTE = re.compile(r"^(?:\[[A-Z][^\]]{0,15}\]\s*(?:,|to|and)?\s*)+$")
 NOTE_HEAD = re.compile(
     r"^(?P<head>(?:Technical\s+Notes?|Notes?|N\.\s?B\.?|NB)(?:\s*\d{1,2})?)"
     r"(?:\s*:\s*|\s*\.\s*(?=\t)|\s*(?=\t)|\s*$|\s+(?=SEE ALSO|See |For |The |This |In |Items? |ML|PL|\d[A-E]\d))"
@@ -30,11 +41,19 @@ GROUP_HEAD = re.compile(
     r"^(?P<group>\d[A-E]\d?)\s*\t\s*(?P<title>Systems, Equipment and Components|Test, Inspection"
     r" and Production Equipment|Materials|Software|Technology|Technical Notes?)\s*$"
 )
-LOOKAHEAD = 40
 TABLE_HEAD = re.compile(r"^TABLE\s*[-–]")
 NOT_USED = re.compile(r"^(?:This entry is )?not used[;.]?$", re.IGNORECASE)
 
+#: Readings of an entry kept at once, and what each kind of flaw costs a reading.
+BEAM_WIDTH = 64
+UNPLACED_COST = 10
+HEADER_COST = 3
+#: Readings costing this much more than the best are dropped.
+MARGIN = 2 * UNPLACED_COST
+MISSING_CITED_COST = 1
 
+#: Where a note names its subject: "Note: 3A001.e.1. does not control", "For the purposes of ...".
+NOTE_SUBJECT = re.compile(r"^(?:For\s+(?:the\s+purposes\s+of\s+)?)?(?P<code>\S+?)\.?(?:\s|,|:|$)")
 CITED_PATH = re.compile(
     r"\b(?P<entry>ML\d{1,2}|PL\d{4}|\d[A-E]\d{3})(?P<path>(?:\.(?:[a-z]{1,2}|\d{1,2})(?![A-Za-z0-9]))+)"
 )
@@ -51,6 +70,17 @@ def cited_paths(texts: list[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+def note_kind(heading: str) -> str:
+    head = heading.lower()
+    if head.startswith("technical"):
+        return "technical_note"
+    if head.startswith("table"):
+        return "table"
+    if head.startswith("n"):
+        return "nb" if "b" in head.replace("note", "") else "note"
+    return "note"
+
+
 @dataclass
 class ParsedNote:
     heading: str
@@ -60,14 +90,7 @@ class ParsedNote:
 
     @property
     def kind(self) -> str:
-        head = self.heading.lower()
-        if head.startswith("technical"):
-            return "technical_note"
-        if head.startswith("table"):
-            return "table"
-        if head.startswith("n"):
-            return "nb" if "b" in head.replace("note", "") else "note"
-        return "note"
+        return note_kind(self.heading)
 
     @property
     def text(self) -> str:
@@ -102,8 +125,73 @@ class ParseResult:
     issues_per_entry: dict[str, int] = field(default_factory=dict)
 
 
+# -- the state of one reading -------------------------------------------------------------
+def _tail(text: str) -> str:
+    return text.rstrip()[-16:]
+
+
+class _Open(NamedTuple):
+    """A clause still open in a reading: what later labels and costs depend on."""
+
+    code: str
+    depth: int
+    children: tuple[str, ...] = ()
+    ends_colon: bool = False  # its text so far ends with ":"
+    note_list: bool = False  # its last note ends with ":" (a list of the note's may follow)
+
+
+class _Note(NamedTuple):
+    """A note open in a reading; ``id`` names it in the reading's log."""
+
+    heading: str
+    items: tuple[str, ...] = ()  # open item labels, outermost first
+    item_tail: str = ""  # end of the last item's text
+    text_tail: str = ""  # end of the note's text
+    has_lines: bool = False
+    resumed: bool = False  # already attached to its clause when first closed
+    id: int = 0
+
+    @property
+    def kind(self) -> str:
+        return note_kind(self.heading)
+
+
+class _Reading(NamedTuple):
+    """One way of reading the current entry so far (immutable: readings share their past)."""
+
+    stack: tuple[_Open, ...]
+    note: _Note | None = None
+    outer: _Note | None = None  # a note whose list an N.B. or technical note interrupted
+    regimes: tuple[str, ...] = ()
+    log: tuple | None = None  # (action, earlier log)
+    cost: int = 0
+    # Times the reading passed over a path the document cites for one it does not, or went
+    # deeper than a running header: ranks readings whose costs are equal.
+    guess: int = 0
+    notes_made: int = 0
+
+    def logged(self, action: tuple, **changes) -> _Reading:
+        return self._replace(log=(action, self.log), **changes)
+
+    @property
+    def future(self) -> tuple:
+        """What later lines depend on: readings equal in this have the same future."""
+        note, outer = self.note, self.outer
+        return (
+            self.stack,
+            note[:-1] if note is not None else None,
+            outer[:-1] if outer is not None else None,
+            self.regimes,
+        )
+
+
 class ClauseParser:
-    """Parse one list document's lines. ``entry_pattern`` matches that list's entry codes."""
+    """Parse one list document's lines. ``entry_pattern`` matches that list's entry codes.
+
+    ``known_paths`` are clause paths known to exist (cited in the document or named by running
+    headers); ``page_headers`` maps the source line number of each page-top running header to
+    the path it names.
+    """
 
     def __init__(
         self,
@@ -111,83 +199,95 @@ class ClauseParser:
         entry_pattern: str,
         with_groups: bool = False,
         known_paths: frozenset[str] = frozenset(),
-        use_citations: bool = False,
+        page_headers: Mapping[int, str] | None = None,
+        beam_width: int = BEAM_WIDTH,
     ) -> None:
         self.entry_re = re.compile(rf"^(?P<code>{entry_pattern})(?:\s*\t\s*(?P<rest>.*)|\s*$)")
         self.with_groups = with_groups
-        # Clause paths the document cites somewhere ("specified in ML7.c."): when a label could
-        # continue lists at two depths, the cited path wins.
         self.known_paths = known_paths
-        self.use_citations = use_citations and bool(known_paths)
+        self.page_headers = dict(page_headers or {})
+        self.beam_width = beam_width
+        # For each cited parent path, how many cited paths lie under each of its child labels.
+        self._cited_under: dict[str, dict[str, int]] = {}
+        for path in known_paths:
+            parts = path.split(".")
+            for end in range(1, len(parts)):
+                under = self._cited_under.setdefault(".".join(parts[:end]), {})
+                under[parts[end]] = under.get(parts[end], 0) + 1
 
     def parse(self, lines: list[SourceLine]) -> ParseResult:
         self._entries: list[ParsedClause] = []
         self._seen: set[str] = set()
-        self._stack: list[ParsedClause] = []
-        self._note: ParsedNote | None = None
+        self._by_code: dict[str, ParsedClause] = {}
         self._group_notes: dict[str, list[ParsedNote]] = {}
         self._issues: list[str] = []
         self._entry_issues: dict[str, int] = {}
         self._category: str | None = None
         self._group: str | None = None
-        self._pending_regimes: list[str] = []
-        self._next_labels = self._labels_ahead(lines)
-        self._outer_note: ParsedNote | None = None
-        for self._index, line in enumerate(lines):
+        self._readings: list[_Reading] = [_Reading(stack=())]
+        headers = sorted(self.page_headers.items())
+        next_header = 0
+        for line in lines:
+            self._page_top: str | None = None
+            while next_header < len(headers) and headers[next_header][0] < line.line_no:
+                self._page_top = headers[next_header][1]
+                self._readings = [self._check_header(r, self._page_top) for r in self._readings]
+                next_header += 1
             self._feed(line)
+        self._commit()
         return ParseResult(self._entries, self._group_notes, self._issues, self._entry_issues)
-
-    def _labels_ahead(self, lines: list[SourceLine]) -> list[list[str]]:
-        """For each line, the labels printed after it up to the next entry."""
-        ahead: list[list[str]] = [[] for _ in lines]
-        upcoming: list[str] = []
-        for index in range(len(lines) - 1, -1, -1):
-            ahead[index] = upcoming[:LOOKAHEAD]
-            text = lines[index].text.strip()
-            while match := MARKER.match(text):
-                text = text[match.end() :].strip()
-            if self.entry_re.match(text):
-                upcoming = []
-            elif match := LABEL.match(text):
-                upcoming = [match["label"], *upcoming[: LOOKAHEAD - 1]]
-        return ahead
 
     # -- line dispatch -------------------------------------------------------------------
     def _feed(self, line: SourceLine) -> None:
         text = line.text
+        markers: list[str] = []
         while match := MARKER.match(text):
-            self._pending_regimes.append(match.group(1))
+            markers.append(match.group(1))
             text = text[match.end() :]
+        if markers:
+            self._readings = [
+                r._replace(regimes=r.regimes + tuple(markers)) for r in self._readings
+            ]
         text = text.strip()
         if not text:
             return
         if self.with_groups and (match := CATEGORY_HEAD.match(text)):
-            self._close_note()
-            self._category, self._group, self._stack = match["cat"], None, []
+            self._commit()
+            self._category, self._group = match["cat"], None
             return
         if self.with_groups and (match := GROUP_HEAD.match(text)):
-            self._close_note()
+            self._commit()
             self._group = match["group"]
-            self._stack = []
             if match["title"].startswith("Technical"):
-                self._open_note(match["title"], "")
+                self._readings = [self._open_note(r, match["title"], "") for r in self._readings]
             return
         if (match := self.entry_re.match(text)) and self._is_new_entry(match["code"]):
             self._start_entry(match["code"], match["rest"] or "", line)
             return
         if TABLE_HEAD.match(text):
-            self._open_note("Table", text)
+            self._readings = [self._open_note(r, "Table", text) for r in self._readings]
             return
-        if self._note is not None and self._note.kind == "table":
-            self._note.lines.append(text)  # a table's rows are numbered too: keep them whole
-            return
-        if match := NOTE_HEAD.match(text):
-            self._open_note(match["head"], match["rest"])
-            return
-        if match := LABEL.match(text):
-            self._place_label(match["label"], match["rest"], line)
-            return
-        self._continue(text)
+        head = NOTE_HEAD.match(text)
+        label = LABEL.match(text)
+        if label and REGIME_FOOTNOTE.match(label["rest"]):
+            label = None
+        undotted = None if head or label else LABEL_WITHOUT_DOT.match(text)
+        readings: list[_Reading] = []
+        for reading in self._readings:
+            if reading.note is not None and reading.note.kind == "table":
+                readings.append(self._continue(reading, text))  # a table's rows stay whole
+            elif head:
+                readings.append(self._open_note(reading, head["head"], head["rest"]))
+            elif label:
+                readings.extend(self._place_label(reading, label["label"], label["rest"], line))
+            elif undotted and not is_first_label(undotted["label"]):
+                placed = self._place_label(
+                    reading, undotted["label"], undotted["rest"], line, must_fit=True
+                )
+                readings.extend(placed or [self._continue(reading, text)])
+            else:
+                readings.append(self._continue(reading, text))
+        self._readings = self._prune(readings)
 
     def _is_new_entry(self, code: str) -> bool:
         if code in self._seen:
@@ -197,7 +297,7 @@ class ClauseParser:
         return True
 
     def _start_entry(self, code: str, rest: str, line: SourceLine) -> None:
-        self._close_note()
+        regimes = self._commit()
         entry = ParsedClause(
             code=code,
             label=code,
@@ -205,62 +305,203 @@ class ClauseParser:
             parent=None,
             page=line.page,
             document=line.document,
+            regimes=list(regimes),
             category=self._category,
             group=self._group[:2] if self._group else None,
         )
-        self._take_regimes(entry)
         self._entries.append(entry)
         self._seen.add(code)
-        self._stack = [entry]
-        if rest:
-            if match := LABEL_WITH_TAB.match(rest):
-                self._place_label(match["label"], match["rest"], line)
-            else:
-                entry.lines.append(rest)
+        self._by_code = {code: entry}
+        start = _Reading(stack=(_Open(code=code, depth=0),))
+        if rest and (match := LABEL_WITH_TAB.match(rest)):
+            self._readings = self._prune(
+                self._place_label(start, match["label"], match["rest"], line)
+            )
+        elif rest:
+            self._readings = [self._continue(start, rest)]
+        else:
+            self._readings = [start]
+
+    # -- the search ----------------------------------------------------------------------
+    def _prune(self, readings: list[_Reading]) -> list[_Reading]:
+        """Merge readings whose futures are the same (keeping the cheaper) and keep the best."""
+        if len(readings) < 2:
+            return readings
+        best: dict[tuple, int] = {}
+        futures = [reading.future for reading in readings]
+        for index, future in enumerate(futures):
+            at = best.get(future)
+            if at is None or readings[index].cost < readings[at].cost:
+                best[future] = index
+        merged = [
+            reading for index, reading in enumerate(readings) if best[futures[index]] == index
+        ]
+        floor = min(reading.cost + reading.guess for reading in merged) + MARGIN
+        merged = [reading for reading in merged if reading.cost + reading.guess <= floor]
+        if len(merged) > self.beam_width:
+            rank = sorted(range(len(merged)), key=lambda i: (merged[i].cost + merged[i].guess, i))
+            best = rank[: self.beam_width]
+            merged = [merged[i] for i in sorted(best)]
+        return merged
+
+    def _commit(self) -> tuple[str, ...]:
+        """End the readings of the current entry: build the best one; return its pending
+        regime markers (they belong to whatever comes next)."""
+        best: _Reading | None = None
+        for reading in self._readings:
+            reading = self._close_note(reading)
+            reading = reading._replace(cost=reading.cost + self._closing_cost(reading.stack))
+            if best is None or (reading.cost, reading.guess) < (best.cost, best.guess):
+                best = reading
+        assert best is not None
+        actions: list[tuple] = []
+        log = best.log
+        while log is not None:
+            actions.append(log[0])
+            log = log[1]
+        self._replay(reversed(actions))
+        self._readings = [_Reading(stack=(), regimes=best.regimes)]
+        return best.regimes
+
+    def _replay(self, actions) -> None:
+        notes: dict[int, ParsedNote] = {}
+        for action in actions:
+            kind = action[0]
+            if kind == "clause":
+                _, parent_code, label, page, document, regimes = action
+                parent = self._by_code[parent_code]
+                child = ParsedClause(
+                    code=f"{parent_code}.{label}",
+                    label=label,
+                    depth=parent.depth + 1,
+                    parent=parent,
+                    page=page,
+                    document=document,
+                    regimes=list(regimes),
+                    category=parent.category,
+                    group=parent.group,
+                )
+                parent.children.append(child)
+                self._by_code[child.code] = child
+            elif kind == "text":
+                self._by_code[action[1]].lines.append(action[2])
+            elif kind == "note":
+                notes[action[1]] = ParsedNote(
+                    heading=action[2], lines=[action[3]] if action[3] else []
+                )
+            elif kind == "note_text":
+                note = notes[action[1]]
+                note.lines.append(action[2])
+                if note.items:
+                    note.last_item_text += " " + action[2]
+            elif kind == "item":
+                _, note_id, label, rest = action
+                note = notes[note_id]
+                for level in range(len(note.items) - 1, -1, -1):
+                    if next_label(note.items[level]) == label:
+                        del note.items[level:]
+                        break
+                note.items.append(label)
+                note.last_item_text = rest
+                note.lines.append(f"{label}. {rest}".strip())
+            elif kind == "attach":
+                _, note_id, code, group = action
+                if code is not None:
+                    self._by_code[code].notes.append(notes[note_id])
+                else:
+                    self._group_notes.setdefault(group, []).append(notes[note_id])
+            elif kind == "group_text":
+                group_notes = self._group_notes.setdefault(action[1], [])
+                if not group_notes or group_notes[-1].heading != "Text":
+                    group_notes.append(ParsedNote(heading="Text"))
+                group_notes[-1].lines.append(action[2])
+            elif kind == "issue":
+                _, entry, message = action
+                if entry is not None:
+                    self._entry_issues[entry] = self._entry_issues.get(entry, 0) + 1
+                self._issues.append(message)
+
+    def _closing_cost(self, closed: tuple[_Open, ...]) -> int:
+        """What closing these clauses costs: each cited path under them left uncreated."""
+        cost = 0
+        for node in closed:
+            under = self._cited_under.get(node.code)
+            if under:
+                cost += sum(n for label, n in under.items() if label not in node.children)
+        return cost * MISSING_CITED_COST
+
+    def _check_header(self, reading: _Reading, path: str) -> _Reading:
+        """A running header names a clause that is open at the page break."""
+        if not reading.stack or not path.startswith(reading.stack[0].code + "."):
+            return reading
+        if any(node.code == path for node in reading.stack):
+            return reading
+        return reading._replace(cost=reading.cost + HEADER_COST)
 
     # -- notes -------------------------------------------------------------------------
-    def _open_note(self, heading: str, rest: str) -> None:
-        if self._note is not None and self._note.items:
-            outer: ParsedNote | None = self._note
+    def _open_note(self, reading: _Reading, heading: str, rest: str) -> _Reading:
+        note = reading.note
+        if note is not None and note.items:
+            outer: _Note | None = note
         else:
-            outer = self._outer_note if self._note is not None else None
-        self._close_note()
-        # An N.B. printed inside a note's list of items interrupts the list; it may go on after.
-        is_nb = heading.upper().startswith("N") and "B" in heading.upper()
-        self._outer_note = outer if is_nb else None
-        self._note = ParsedNote(heading=" ".join(heading.split()))
+            outer = reading.outer if note is not None else None
+        reading = self._close_note(reading)
+        # An N.B. or a technical note printed inside a note's list of items interrupts the
+        # list; the list may go on after it.
+        if note_kind(heading) not in ("nb", "technical_note"):
+            outer = None
+        heading = " ".join(heading.split())
         if rest:
-            self._note.lines.append(rest)
+            reading = self._check_subject(reading, rest)
+        new = _Note(
+            id=reading.notes_made, heading=heading, text_tail=_tail(rest), has_lines=bool(rest)
+        )
+        return reading.logged(
+            ("note", new.id, heading, rest),
+            note=new,
+            outer=outer,
+            notes_made=reading.notes_made + 1,
+        )
 
-    def _close_note(self) -> None:
-        note, self._note = self._note, None
+    def _close_note(self, reading: _Reading) -> _Reading:
+        note = reading.note
         if note is None:
-            return
-        if getattr(self, "_note_resumed", False):
-            self._note_resumed = False
-            return  # already attached when first closed
-        if self._stack:
-            self._stack[-1].notes.append(note)
-        else:
-            key = self._group or "preamble"
-            self._group_notes.setdefault(key, []).append(note)
+            return reading
+        reading = reading._replace(note=None)
+        if note.resumed:
+            return reading  # already attached when first closed
+        if reading.stack:
+            top = reading.stack[-1]._replace(note_list=note.text_tail.endswith(":"))
+            return reading.logged(
+                ("attach", note.id, top.code, None), stack=reading.stack[:-1] + (top,)
+            )
+        return reading.logged(("attach", note.id, None, self._group or "preamble"))
 
-    def _resume_outer_note(self, label: str) -> bool:
-        outer, self._outer_note = self._outer_note, None
-        assert outer is not None
-        if not any(next_label(item) == label for item in outer.items):
-            return False
-        self._close_note()
-        self._note = outer
-        self._note_resumed = True
-        return True
+    def _check_subject(self, reading: _Reading, text: str) -> _Reading:
+        """A note that names its subject clause ("Note: 2B001.c. does not control") follows
+        that clause: a reading in which the clause was not made yet contradicts the note."""
+        match = NOTE_SUBJECT.match(text)
+        if not match or not reading.stack:
+            return reading
+        code = match["code"].rstrip(".")
+        entry = reading.stack[0].code
+        if not code.startswith(entry + ".") or not CITED_PATH.fullmatch(code):
+            return reading
+        parent, _, label = code.rpartition(".")
+        for node in reading.stack:
+            if node.code == code:
+                return reading
+            if node.code == parent:
+                if label in node.children:
+                    return reading
+                return reading._replace(cost=reading.cost + HEADER_COST)
+        return reading
 
-    def _note_accepts(self, label: str, note: ParsedNote | None = None) -> bool:
-        note = note or self._note
-        assert note is not None
+    @staticmethod
+    def _note_accepts(note: _Note, label: str) -> bool:
         if not note.items:
             return is_first_label(label) and (
-                note.text.endswith(":") or note.kind == "technical_note" or not note.lines
+                note.text_tail.endswith(":") or note.kind == "technical_note" or not note.has_lines
             )
         for level in range(len(note.items) - 1, -1, -1):
             if next_label(note.items[level]) == label:
@@ -268,162 +509,174 @@ class ClauseParser:
         last = note.items[-1]
         # A list inside a note item follows an item that does not end its sentence (the
         # printed text usually has a colon, occasionally a semicolon).
-        opens_list = not note.last_item_text.rstrip().endswith(".")
+        opens_list = not note.item_tail.endswith(".")
         return is_first_label(label) and label_kind(label) != label_kind(last) and opens_list
 
-    def _note_prefers(self) -> bool:
-        """Whether a label fitting both the note and the clauses belongs to the note."""
-        note = self._note
-        assert note is not None
-        ending = (note.last_item_text or note.text).rstrip()
+    @staticmethod
+    def _note_prefers(note: _Note) -> bool:
+        """Whether a label fitting both the note and the clauses is first tried in the note."""
+        ending = note.item_tail or note.text_tail
         return not ending.endswith(".") or ending.endswith("e.g.")
 
-    def _add_note_item(self, label: str, rest: str) -> None:
-        note = self._note
+    @staticmethod
+    def _add_note_item(reading: _Reading, label: str, rest: str) -> _Reading:
+        note = reading.note
         assert note is not None
-        for level in range(len(note.items) - 1, -1, -1):
-            if next_label(note.items[level]) == label:
-                del note.items[level:]
+        items = note.items
+        for level in range(len(items) - 1, -1, -1):
+            if next_label(items[level]) == label:
+                items = items[:level]
                 break
-        note.items.append(label)
-        note.last_item_text = rest
-        note.lines.append(f"{label}. {rest}".strip())
+        line = f"{label}. {rest}".strip()
+        note = note._replace(
+            items=items + (label,),
+            item_tail=_tail(rest),
+            text_tail=_tail(note.text_tail + " " + line),
+            has_lines=True,
+        )
+        return reading.logged(("item", note.id, label, rest), note=note)
 
     # -- clauses -----------------------------------------------------------------------
-    def _clause_level(self, label: str) -> int | None:
-        """Index in the open stack of the clause that takes ``label`` as a child, if any.
+    def _place_label(
+        self,
+        reading: _Reading,
+        label: str,
+        rest: str,
+        line: SourceLine,
+        *,
+        must_fit: bool = False,
+        nested: bool = False,
+    ) -> list[_Reading]:
+        """Every way to place ``label``, the preferred first (``must_fit``: none if it fits
+        nowhere; ``nested``: printed after another label on the same line)."""
+        note = reading.note
+        closed = self._close_note(reading)._replace(outer=None)
+        levels = self._fitting_levels(closed.stack, label)
+        header = None if nested else self._page_top
+        known = [f"{closed.stack[level].code}.{label}" in self.known_paths for level in levels]
+        if any(known):
+            closed_unknown = closed._replace(guess=closed.guess + 1)
+            reading = reading._replace(guess=reading.guess + 1)
+        as_clause = [
+            self._add_clause(
+                closed_unknown if any(known) and not cited else closed,
+                level,
+                label,
+                rest,
+                line,
+                header,
+            )
+            for level, cited in zip(levels, known, strict=True)
+        ]
+        if note is None:
+            options = as_clause
+        else:
+            in_note = []
+            if self._note_accepts(note, label):
+                in_note = [[self._add_note_item(reading, label, rest)]]
+            resumed = []
+            outer = reading.outer
+            if outer is not None and any(next_label(item) == label for item in outer.items):
+                back = self._close_note(reading)._replace(
+                    note=outer._replace(resumed=True), outer=None
+                )
+                resumed = [[self._add_note_item(back, label, rest)]]
+            if in_note and (not levels or self._note_prefers(note)):
+                options = [*in_note, *resumed, *as_clause]
+            elif note.kind == "nb":
+                options = [*resumed, *as_clause, *in_note]
+            else:
+                options = [*as_clause, *in_note, *resumed]
+        if options or must_fit:
+            return [r for option in options for r in option]
+        level = self._numbering_carried_over(closed.stack, label)
+        if level is not None:
+            return self._add_clause(closed, level, label, rest, line, header)
+        where = closed.stack[-1].code if closed.stack else "(no entry)"
+        message = (
+            f"line {line.line_no}: label '{label}.' does not follow on from {where}; "
+            "kept as text of the open clause"
+        )
+        entry = closed.stack[0].code if closed.stack else None
+        closed = closed.logged(("issue", entry, message), cost=closed.cost + UNPLACED_COST)
+        return [self._continue(closed, f"{label}. {rest}".strip())]
 
-        When a label could continue lists at several depths, keep the depths after which the
-        next label in the text can still be placed; of those, a shallower one wins only when it
-        gives a path the document cites and the deepest does not; otherwise the deepest wins.
-        """
-        levels = self._fitting_levels(label)
-        if len(levels) > 1:
-            failures = {index: self._lookahead_failures(index, label) for index in levels}
-            fewest = min(failures.values())
-            levels = [index for index in levels if failures[index] == fewest]
-        if not levels:
-            return None
-        if self.use_citations:
-            deepest_cited = f"{self._stack[levels[0]].code}.{label}" in self.known_paths
-            if not deepest_cited:
-                for index in levels[1:]:
-                    if f"{self._stack[index].code}.{label}" in self.known_paths:
-                        return index
-        return levels[0]
-
-    def _numbering_carried_over(self, label: str) -> int | None:
+    @staticmethod
+    def _numbering_carried_over(stack: tuple[_Open, ...], label: str) -> int | None:
         """A list may carry on the numbering of another entry ("3A501.a. ... as follows:"
         then "15."): its first item is then not "a." or "1."."""
-        if not self._stack:
+        if not stack:
             return None
-        deepest = self._stack[-1]
+        deepest = stack[-1]
         if (
             not deepest.children
             and label_kind(label) == child_kind(deepest.depth)
-            and deepest.text.endswith(":")
+            and deepest.ends_colon
         ):
-            return len(self._stack) - 1
+            return len(stack) - 1
         return None
 
-    def _lookahead_failures(self, index: int, label: str) -> int:
-        """How many of the next labels could not be placed if ``label`` went under stack[index]."""
-        open_lasts: list[str | None] = [
-            node.children[-1].label if node.children else None for node in self._stack[:index]
-        ] + [label, None]
-        failures = 0
-        for upcoming in self._next_labels[self._index][:LOOKAHEAD]:
-            fits = [
-                level
-                for level in range(len(open_lasts) - 1, -1, -1)
-                if (last := open_lasts[level]) is not None
-                and label_kind(last) == label_kind(upcoming)
-                and next_label(last) == upcoming
-            ]
-            if not fits and open_lasts[-1] is None and is_first_label(upcoming):
-                fits = [len(open_lasts) - 1]
-            if not fits:
-                failures += 1
-                continue
-            level = fits[0]
-            open_lasts = [*open_lasts[:level], upcoming, None]
-        return failures
-
-    def _fitting_levels(self, label: str) -> list[int]:
+    @staticmethod
+    def _fitting_levels(stack: tuple[_Open, ...], label: str) -> list[int]:
+        """Indexes in the stack of the clauses that could take ``label`` next, deepest first."""
         levels = []
-        for index in range(len(self._stack) - 1, -1, -1):
-            node = self._stack[index]
+        for index in range(len(stack) - 1, -1, -1):
+            node = stack[index]
             if node.children:
-                last = node.children[-1].label
+                last = node.children[-1]
                 if label_kind(last) == label_kind(label) and next_label(last) == label:
                     levels.append(index)
-            elif index == len(self._stack) - 1 and is_first_label(label):
-                if label_kind(label) == child_kind(node.depth) or not self._note_open_list(node):
+            elif index == len(stack) - 1 and is_first_label(label):
+                if label_kind(label) == child_kind(node.depth) or not node.note_list:
                     levels.append(index)
         return levels
 
-    @staticmethod
-    def _note_open_list(node: ParsedClause) -> bool:
-        return bool(node.notes) and node.notes[-1].text.endswith(":")
-
-    def _place_label(self, label: str, rest: str, line: SourceLine) -> None:
-        level = self._clause_level(label)
-        if self._note is not None:
-            if self._note_accepts(label) and (level is None or self._note_prefers()):
-                self._add_note_item(label, rest)
-                return
-            if self._outer_note is not None and self._resume_outer_note(label):
-                self._add_note_item(label, rest)
-                return
-            self._close_note()
-            level = self._clause_level(label)
-        if level is None:
-            level = self._numbering_carried_over(label)
-        if level is None:
-            where = self._stack[-1].code if self._stack else "(no entry)"
-            if self._stack:
-                entry = self._stack[0].code
-                self._entry_issues[entry] = self._entry_issues.get(entry, 0) + 1
-            self._issues.append(
-                f"line {line.line_no}: label '{label}.' does not follow on from {where}; "
-                "kept as text of the open clause"
-            )
-            self._continue(f"{label}. {rest}".strip())
-            return
-        parent = self._stack[level]
-        del self._stack[level + 1 :]
-        child = ParsedClause(
-            code=f"{parent.code}.{label}",
-            label=label,
-            depth=parent.depth + 1,
-            parent=parent,
-            page=line.page,
-            document=line.document,
-            category=parent.category,
-            group=parent.group,
+    def _add_clause(
+        self,
+        reading: _Reading,
+        level: int,
+        label: str,
+        rest: str,
+        line: SourceLine,
+        header: str | None,
+    ) -> list[_Reading]:
+        """``header``: the running header just above this line, if it starts a page."""
+        stack = reading.stack
+        parent = stack[level]
+        cost = reading.cost + self._closing_cost(stack[level + 1 :])
+        guess = reading.guess
+        if header and (header == stack[0].code or header.startswith(stack[0].code + ".")):
+            if parent.code != header and not parent.code.startswith(header + "."):
+                cost += HEADER_COST
+            elif parent.code != header:
+                guess += 1  # the header usually names the label's parent itself
+        child = _Open(code=f"{parent.code}.{label}", depth=parent.depth + 1)
+        parent = parent._replace(children=parent.children + (label,))
+        reading = reading.logged(
+            ("clause", parent.code, label, line.page, line.document, reading.regimes),
+            stack=stack[:level] + (parent, child),
+            regimes=(),
+            cost=cost,
+            guess=guess,
         )
-        self._take_regimes(child)
-        parent.children.append(child)
-        self._stack.append(child)
         if match := LABEL_WITH_TAB.match(rest):
-            self._place_label(match["label"], match["rest"], line)
-        elif rest:
-            child.lines.append(rest)
+            return self._place_label(reading, match["label"], match["rest"], line, nested=True)
+        if rest:
+            return [self._continue(reading, rest)]
+        return [reading]
 
-    def _continue(self, text: str) -> None:
-        if self._note is not None:
-            self._note.lines.append(text)
-            if self._note.items:
-                self._note.last_item_text += " " + text
-        elif self._stack:
-            self._stack[-1].lines.append(text)
-        else:
-            key = self._group or "preamble"
-            notes = self._group_notes.setdefault(key, [])
-            if not notes or notes[-1].heading != "Text":
-                notes.append(ParsedNote(heading="Text"))
-            notes[-1].lines.append(text)
-
-    def _take_regimes(self, clause: ParsedClause) -> None:
-        clause.regimes.extend(self._pending_regimes)
-        self._pending_regimes = []
+    def _continue(self, reading: _Reading, text: str) -> _Reading:
+        note = reading.note
+        if note is not None:
+            if not note.has_lines:
+                reading = self._check_subject(reading, text)
+            note = note._replace(
+                text_tail=_tail(note.text_tail + " " + text),
+                item_tail=_tail(note.item_tail + " " + text) if note.items else note.item_tail,
+                has_lines=True,
+            )
+            return reading.logged(("note_text", note.id, text), note=note)
+        if reading.stack:
+            top = reading.stack[-1]._replace(ends_colon=text.rstrip().endswith(":"))
+            return reading.logged(("text", top.code, text), stack=reading.stack[:-1] + (top,))
+        return reading.logged(("group_text", self._group or "preamble", text))

@@ -104,7 +104,8 @@ def import_lines(
     if not lines:
         raise SourceFormatError(f"{source_path} has no text to import.")
     _check_complete(lines, source_path)
-    known_paths = cited_paths([line.text for line in lines] + _running_header_paths(source_path))
+    page_headers = _running_headers(source_path)
+    known_paths = cited_paths([line.text for line in lines] + list(page_headers.values()))
     sections = split_sections(lines)
     clauses: list[Clause] = []
     definitions: list[Definition] = []
@@ -112,7 +113,7 @@ def import_lines(
     issues: list[str] = []
     page_labels = _page_labels(lines)
     for kind, section_lines in sections:
-        found = _parse_section(kind, section_lines, known_paths, page_labels)
+        found = _parse_section(kind, section_lines, known_paths, page_labels, page_headers)
         clauses.extend(found.clauses)
         definitions.extend(found.definitions)
         general_notes.extend(found.general_notes)
@@ -144,16 +145,14 @@ def import_lines(
     return ImportedList(manifest, clauses, definitions, general_notes)
 
 
-def _running_header_paths(source_path: Path) -> list[str]:
+def _running_headers(source_path: Path) -> dict[int, str]:
     """Page-top headers of the text source ("3A001 b. 1.") name real clause paths."""
     if source_path.suffix.lower() == ".pdf":
-        return []
-    header = re.compile(r"^(ML\d+|PL\d{4}|\d[A-E]\d{3})((?:\s+(?:[a-z]{1,2}|\d{1,2})\.)+)\s*$")
-    paths = []
-    for raw in source_path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if match := header.match(raw.strip()):
-            paths.append(match[1] + "." + ".".join(p.strip(".") for p in match[2].split()))
-    return paths
+        return {}
+    from exportctl.lists.text_reader import running_header_paths
+
+    raw = source_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return running_header_paths(raw)
 
 
 def _check_complete(lines: list[SourceLine], source_path: Path) -> None:
@@ -253,9 +252,10 @@ def _parse_section(
     lines: list[SourceLine],
     known_paths: frozenset[str],
     page_labels: dict[str, str],
+    page_headers: dict[int, str] | None = None,
 ) -> _Section:
     if kind in ("military", "dual-use", "uk-national"):
-        return _parse_numbered_entries(kind, lines, known_paths, page_labels)
+        return _parse_numbered_entries(kind, lines, known_paths, page_labels, page_headers or {})
     if kind in ("firearms", "human-rights"):
         prefix = "FR" if kind == "firearms" else "HR"
         entries, definitions, issues = parse_annex_items(lines, prefix=prefix, list_name=kind)
@@ -278,7 +278,11 @@ def _parse_section(
 
 
 def _parse_numbered_entries(
-    kind: str, lines: list[SourceLine], known_paths: frozenset[str], page_labels: dict[str, str]
+    kind: str,
+    lines: list[SourceLine],
+    known_paths: frozenset[str],
+    page_labels: dict[str, str],
+    page_headers: dict[int, str],
 ) -> _Section:
     definitions: list[Definition] = []
     pattern = {"military": ML_OR_PL, "uk-national": PL_ONLY, "dual-use": DUAL_USE}[kind]
@@ -289,7 +293,7 @@ def _parse_numbered_entries(
         )
         definitions = parse_definitions(lines[:first_entry], "uk-national")
         lines = lines[first_entry:]
-    result = _parse_best_of_both(pattern, kind == "dual-use", known_paths, lines)
+    result = _parse_entries(pattern, kind == "dual-use", known_paths, lines, page_headers)
     clauses = build_records(result.entries, list_name=kind, page_label=page_labels)
     notes = [
         GeneralNote(
@@ -304,47 +308,19 @@ def _parse_numbered_entries(
     return _Section(clauses, definitions, notes, result.issues)
 
 
-def _parse_best_of_both(
-    pattern: str, with_groups: bool, known_paths: frozenset[str], lines: list[SourceLine]
+def _parse_entries(
+    pattern: str,
+    with_groups: bool,
+    known_paths: frozenset[str],
+    lines: list[SourceLine],
+    page_headers: dict[int, str],
 ) -> ParseResult:
-    """Parse twice, with and without the document's citations as a tie-breaker between
-    nesting depths, and keep for each entry the tree that leaves fewer labels unplaced and
-    fewer of the paths the document cites missing."""
-    results = [
-        ClauseParser(
-            entry_pattern=pattern,
-            with_groups=with_groups,
-            known_paths=known_paths,
-            use_citations=use,
-        ).parse(lines)
-        for use in (False, True)
-    ]
-    plain, cited = results
-    cited_by_code = {entry.code: entry for entry in cited.entries}
-    chosen: list[ParsedClause] = []
-    for entry in plain.entries:
-        alternative = cited_by_code.get(entry.code)
-        if alternative is not None and _tree_cost(alternative, cited, known_paths) < _tree_cost(
-            entry, plain, known_paths
-        ):
-            chosen.append(alternative)
-        else:
-            chosen.append(entry)
-    issues = [
-        issue
-        for entry in chosen
-        for issue in (cited if cited_by_code.get(entry.code) is entry else plain).issues
-        if f" {entry.code}" in issue and (f" {entry.code};" in issue or f" {entry.code}." in issue)
-    ]
-    return ParseResult(chosen, plain.group_notes, issues)
-
-
-def _tree_cost(entry: ParsedClause, result: ParseResult, known_paths: frozenset[str]) -> int:
-    from exportctl.lists.assemble import walk
-
-    codes = {clause.code for clause in walk(entry)}
-    missing = sum(1 for path in known_paths if path.startswith(entry.code + ".") and path not in codes)
-    return missing + result.issues_per_entry.get(entry.code, 0)
+    return ClauseParser(
+        entry_pattern=pattern,
+        with_groups=with_groups,
+        known_paths=known_paths,
+        page_headers=page_headers,
+    ).parse(lines)
 
 
 def _preamble_note(kind: str, lines: list[SourceLine]) -> list[GeneralNote]:

@@ -92,6 +92,29 @@ def iter_content_lines(raw_lines: list[str]):
         yield line
 
 
+HEADER_PATH = re.compile(rf"^({ENTRY_CODE})((?:\s+(?:[a-z]{{1,2}}|\d{{1,2}})\.)*)")
+
+
+def running_header_paths(raw_lines: list[str]) -> dict[int, str]:
+    """The clause path each page-top running header names, by its line number: ``6A001 <TAB>a.
+    <TAB>1.`` just after a footer is the clause the page continues, ``6A001.a.1``."""
+    paths: dict[int, str] = {}
+    after_footer = False
+    for number, text in enumerate(raw_lines, start=1):
+        if parse_footer(text) is not None:
+            after_footer = True
+            continue
+        stripped = text.strip()
+        if after_footer and _is_running_header(stripped):
+            if match := HEADER_PATH.match(stripped):
+                labels = [label.strip(".") for label in match[2].split()]
+                paths[number] = ".".join([match[1], *labels])
+            continue
+        if stripped:
+            after_footer = False
+    return paths
+
+
 def _is_running_header(stripped: str) -> bool:
     return bool(
         RUNNING_HEADER.match(stripped)
