@@ -319,7 +319,8 @@ def _tab_stops(pages: Sequence[_Page]) -> list[float]:
 
 
 def _render_page(page: _Page, tab_stops: Sequence[float]) -> None:
-    for line, following in zip(page.lines, [*page.lines[1:], None], strict=True):
+    following_lines: list[_Line | None] = [*page.lines[1:], None] if page.lines else []
+    for line, following in zip(page.lines, following_lines, strict=True):
         indent = None
         if following is not None and following.top - line.bottom < line.bottom - line.top:
             indent = following.words[0].x0
