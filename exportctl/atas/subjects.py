@@ -69,6 +69,7 @@ _SUFFIXES = (
 _SUFFIX_REPLACEMENTS = {"ology": "olog", "ies": "y"}
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A small suffix stripper: enough to join physics/physical, engineer/engineering."""
     word = word.lower()
@@ -195,7 +196,8 @@ class SubjectIndex:
         self.codes_ = sorted({a.cah3 for a in self.aliases_})
         code_index = {c: i for i, c in enumerate(self.codes_)}
         self.alias_code_ = np.array([code_index[a.cah3] for a in self.aliases_])
-        self.alias_stems_ = [{s for s, _, _ in tokens(a.text)} for a in self.aliases_]
+        alias_stems = [{s for s, _, _ in tokens(a.text)} for a in self.aliases_]
+        self.alias_stems_ = [_stem_keys(stems) for stems in alias_stems]
         profiles: dict[str, list[str]] = {code: [] for code in self.codes_}
         for alias in self.aliases_:
             profiles[alias.cah3].append(alias.text)
@@ -205,9 +207,10 @@ class SubjectIndex:
         self.profile_matrix_ = self.profile_vectorizer_.fit_transform(
             [" . ".join(profiles[c]) for c in self.codes_]
         ).T.tocsr()
-        self.code_stems_: list[set[str]] = [set() for _ in self.codes_]
-        for code, stems in zip(self.alias_code_, self.alias_stems_, strict=True):
-            self.code_stems_[code] |= stems
+        code_stems: list[set[str]] = [set() for _ in self.codes_]
+        for code, stems in zip(self.alias_code_, alias_stems, strict=True):
+            code_stems[code] |= stems
+        self.code_stems_ = [_stem_keys(stems) for stems in code_stems]
         return self
 
     def profile_similarities(self, text: str) -> np.ndarray:
@@ -305,18 +308,25 @@ def _content_text(text: str) -> str:
     )
 
 
-def _shares_stem(stem_: str, alias_stems: set[str]) -> bool:
-    if stem_ in alias_stems:
-        return True
-    return any(len(a) >= 5 and len(stem_) >= 5 and a[:5] == stem_[:5] for a in alias_stems)
+_PREFIX = 5  # stems sharing their first five letters count as the same word for highlighting
+
+
+def _stem_keys(stems: Iterable[str]) -> frozenset[str]:
+    """Stems plus their five-letter prefixes (marked with a leading NUL), for O(1) look-ups."""
+    stems = set(stems)
+    return frozenset(stems | {"\0" + s[:_PREFIX] for s in stems if len(s) >= _PREFIX})
+
+
+def _shares_stem(stem_: str, keys: frozenset[str]) -> bool:
+    return stem_ in keys or (len(stem_) >= _PREFIX and "\0" + stem_[:_PREFIX] in keys)
 
 
 def _matched_words(
-    text: str, text_tokens: list[tuple[str, int, int]], alias_stems: set[str], limit: int = 8
+    text: str, text_tokens: list[tuple[str, int, int]], keys: frozenset[str], limit: int = 8
 ) -> tuple[MatchedWord, ...]:
     words = []
     for stem_, start, end in text_tokens:
-        if _shares_stem(stem_, alias_stems):
+        if _shares_stem(stem_, keys):
             words.append(MatchedWord(text[start:end], start, end))
             if len(words) >= limit:
                 break
