@@ -112,3 +112,58 @@ def test_subjects_modules_import_no_spacy_at_module_level():
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             assert not any(n.split(".")[0] == "spacy" for n in names), module.name
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "Trapped-ion quantum computing: we demonstrate high-fidelity entangling gates between "
+            "qubits held in a surface-electrode Paul trap, with laser cooling and coherent control "
+            "of the ions' internal states.",
+            "CAH07-01-01",  # physics
+        ),
+        (
+            "Reassortant avian H5N1 influenza viruses: pathogenicity and transmission of the virus "
+            "in ferrets, and the viral genes that drive adaptation to mammalian hosts.",
+            "CAH03-01-04",  # microbiology and cell science
+        ),
+        (
+            "Towed hydrophone arrays measure the underwater acoustic field; we model the "
+            "vibration and resonance of the array and its effect on sound propagation.",
+            "CAH07-01-01",  # physics (acoustics)
+        ),
+    ],
+)
+def test_subjects_abstract_wording_ranks_the_subject_in_top_three(text, expected):
+    assert expected in [s.cah3 for s in suggest_subjects(text, top_k=3)]
+
+
+def test_subjects_definitions_and_profile_are_evidence_and_score_is_their_sum():
+    text = "We study oscillation and resonance of coupled mechanical structures and sound waves."
+    suggestions = suggest_subjects(text, top_k=5)
+    physics = next(s for s in suggestions if s.cah3 == "CAH07-01-01")
+    kinds = {e.kind for e in physics.evidence}
+    assert "hecos-definition" in kinds and "cah3-profile" in kinds
+    definition = next(e for e in physics.evidence if e.kind == "hecos-definition")
+    assert definition.ref in load_vocabulary().hecos
+    for suggestion in suggestions:
+        assert suggestion.score == pytest.approx(sum(e.weight for e in suggestion.evidence))
+        assert sum(e.kind == "cah3-profile" for e in suggestion.evidence) <= 1
+        for evidence in suggestion.evidence:
+            for word in evidence.words:
+                assert text[word.start : word.end] == word.word
+
+
+def test_subjects_held_out_codes_lose_their_definitions_too():
+    from exportctl.atas.definitions import load_hecos_definitions
+
+    vocabulary = load_vocabulary()
+    definitions = load_hecos_definitions()
+    full = build_aliases(vocabulary, definitions=definitions)
+    held = build_aliases(vocabulary, exclude_hecos={"100580"}, definitions=definitions)
+    assert {(a.kind, a.ref) for a in full} - {(a.kind, a.ref) for a in held} == {
+        ("hecos", "100580"),
+        ("hecos-definition", "100580"),
+    }
+    assert len(full) == len(build_aliases(vocabulary)) + len(definitions)
