@@ -130,3 +130,18 @@ def test_definitions_load_refuses_a_changed_file(tmp_path):
 
 def test_definitions_source_is_committed():
     assert HECOS_DEFINITIONS_SOURCE.is_file()
+
+
+def test_definitions_import_command(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from exportctl.atas import definitions
+    from exportctl.atas.commands import atas_rules_group
+
+    calls = []
+    monkeypatch.setattr(
+        definitions, "import_hecos_definitions", lambda: calls.append(1) or tmp_path
+    )
+    result = CliRunner().invoke(atas_rules_group, ["import-hecos-definitions"])
+    assert result.exit_code == 0, result.output
+    assert calls and str(tmp_path) in result.output

@@ -198,6 +198,14 @@ def import_cah_command() -> None:
     click.echo(f"CAH vocabulary written to {import_cah()}.")
 
 
+@atas_rules_group.command("import-hecos-definitions")
+def import_hecos_definitions_command() -> None:
+    """Re-import HESA's HECoS definitions from control_lists/cah/hecos-definitions/source/."""
+    from exportctl.atas.definitions import import_hecos_definitions
+
+    click.echo(f"HECoS definitions written to {import_hecos_definitions()}.")
+
+
 @click.command("evaluate-subjects")
 @click.option(
     "--data",
