@@ -29,6 +29,9 @@ LABEL_WITH_TAB = re.compile(r"^(?P<label>[a-z]{1,2}|\d{1,2})\.\s*\t\s*(?P<rest>.
 #: A letter printed without its dot ("b <TAB>Inductance of ..."); taken as a label only when it
 #: continues a list and its text starts a sentence.
 LABEL_WITHOUT_DOT = re.compile(r"^(?P<label>[a-z])\s*\t\s*(?P<rest>[A-Z\"'].*)$")
+#: A line that goes on with a citation broken after its first part ("... specified in 1C010.a.
+#: or" then "b. or 1C210.a."): the "b." is part of the citation, not a label.
+WRAPPED_CITATION = re.compile(r"^(?:or|and|to)\s")
 #: A footnote line that only maps a number to regime markers ("3. [M1A*], [M2A*]").
 REGIME_FOOTNOTE = re.compile(r"^(?:\[[A-Z][^\]]{0,15}\]\s*(?:,|to|and)?\s*)+$")
 NOTE_HEAD = re.compile(
@@ -269,7 +272,9 @@ class ClauseParser:
             return
         head = NOTE_HEAD.match(text)
         label = LABEL.match(text)
-        if label and REGIME_FOOTNOTE.match(label["rest"]):
+        if label and (
+            REGIME_FOOTNOTE.match(label["rest"]) or WRAPPED_CITATION.match(label["rest"])
+        ):
             label = None
         undotted = None if head or label else LABEL_WITHOUT_DOT.match(text)
         readings: list[_Reading] = []
@@ -499,6 +504,7 @@ class ClauseParser:
 
     @staticmethod
     def _note_accepts(note: _Note, label: str) -> bool:
+        """Whether ``label`` continues the note's list or opens one where the text expects."""
         if not note.items:
             return is_first_label(label) and (
                 note.text_tail.endswith(":") or note.kind == "technical_note" or not note.has_lines
@@ -511,6 +517,14 @@ class ClauseParser:
         # printed text usually has a colon, occasionally a semicolon).
         opens_list = not note.item_tail.endswith(".")
         return is_first_label(label) and label_kind(label) != label_kind(last) and opens_list
+
+    @staticmethod
+    def _note_could_take(note: _Note, label: str) -> bool:
+        """Whether ``label`` could still open a list in the note: a first label after text
+        that ends its sentence ("1. 'TPP' is ... circuit." then "a. 'MacTOPS' is ...")."""
+        if not is_first_label(label):
+            return False
+        return not note.items or label_kind(label) != label_kind(note.items[-1])
 
     @staticmethod
     def _note_prefers(note: _Note) -> bool:
@@ -572,8 +586,12 @@ class ClauseParser:
             options = as_clause
         else:
             in_note = []
+            late_in_note = []  # tried after everything else, and counted against the reading
             if self._note_accepts(note, label):
                 in_note = [[self._add_note_item(reading, label, rest)]]
+            elif self._note_could_take(note, label):
+                unlikely = reading._replace(guess=reading.guess + 1)
+                late_in_note = [[self._add_note_item(unlikely, label, rest)]]
             resumed = []
             outer = reading.outer
             if outer is not None and any(next_label(item) == label for item in outer.items):
@@ -587,6 +605,7 @@ class ClauseParser:
                 options = [*resumed, *as_clause, *in_note]
             else:
                 options = [*as_clause, *in_note, *resumed]
+            options += late_in_note
         if options or must_fit:
             return [r for option in options for r in option]
         level = self._numbering_carried_over(closed.stack, label)

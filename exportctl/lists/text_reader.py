@@ -24,6 +24,8 @@ RUNNING_HEADER = re.compile(
     r"(?:\s+(?:Technical\s+Notes?|Notes?|N\.B\.)\s*\d*)?\s*$"
 )
 NOTE_RUNNING_HEADER = re.compile(r"^Note\s+\d+$")
+#: A page-top header inside a product group's notes ("2B <TAB>Technical Notes").
+GROUP_RUNNING_HEADER = re.compile(r"^\d[A-E]\s+(?:Technical\s+Notes?|Notes?)\s*$")
 BACK_COVER = "This document is also available on our"
 
 
@@ -119,4 +121,5 @@ def _is_running_header(stripped: str) -> bool:
     return bool(
         RUNNING_HEADER.match(stripped)
         or NOTE_RUNNING_HEADER.match(stripped)
+        or GROUP_RUNNING_HEADER.match(stripped)
     )
