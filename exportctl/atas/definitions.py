@@ -66,7 +66,9 @@ class HecosDefinition:
     def descriptive_text(self) -> str:
         """The definition and the scope note's own sentences, without cross-references."""
         note = _PARENTHETICAL_REFERENCE.sub("", self.scope_note)
-        kept = [s for s in _SENTENCE_END.split(note) if s.strip() and not _CROSS_REFERENCE.search(s)]
+        kept = [
+            s for s in _SENTENCE_END.split(note) if s.strip() and not _CROSS_REFERENCE.search(s)
+        ]
         return " ".join([self.definition, *kept]).strip()
 
 
