@@ -83,6 +83,9 @@ def parse_annex_items(
                 continue
         if COMMODITY_CODE.match(text):
             continue
+        if item and note is not None and "." not in item["num"] and item["num"] in by_number:
+            note.lines.append(text)  # a list inside a note ("1. Thioacetone ...")
+            continue
         if item:
             mode = "items"
             number = item["num"]
