@@ -116,22 +116,11 @@ def _layout_entries() -> list[str]:
 
 
 @pytest.mark.skipif(not REAL_LAYOUT.exists(), reason="pdftotext layout of the real PDF absent")
-@pytest.mark.xfail(
-    reason="the PDF prints the '2B' group heading on the same line as the previous "
-    "paragraph ('diameter.2B Test, Inspection ...'), so the parser never opens group 2B "
-    "and refuses the 2Bxxx entries",
-    strict=False,
-)
 def test_import_pdf_every_entry_of_the_layout_text(clauses: dict[str, dict]) -> None:
     entries = {code for code, row in clauses.items() if row["depth"] == 0}
     assert [code for code in _layout_entries() if code not in entries] == []
 
 
-@pytest.mark.xfail(
-    reason="the contents page's 'CATEGORY 0 - ...' lines switch the importer to the "
-    "dual-use section before the definitions, so none are parsed from this PDF",
-    strict=False,
-)
 def test_import_pdf_definitions(dataset: Path) -> None:
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["definitions"] > 100

@@ -296,9 +296,25 @@ class ClauseParser:
 
     def _is_new_entry(self, code: str) -> bool:
         if code in self._seen:
-            return False
+            return self._drop_summary_entry(code)
         if self.with_groups and self._group and not code.startswith(self._group[:2]):
+            # A later product group of the same category whose heading was not printed on a
+            # line of its own ("... diameter.2B Test, Inspection ..." in some PDFs).
+            if code[0] == self._group[0] and code[1] > self._group[1]:
+                self._group = code[:2]
+                return True
             return False
+        return True
+
+    def _drop_summary_entry(self, code: str) -> bool:
+        """An entry printed again after a first, bare mention (a contents page or summary
+        listing "ML1 Smooth-bore weapons ...") is the real one: the bare mention is dropped."""
+        earlier = next((e for e in self._entries if e.code == code), None)
+        current = self._entries[-1] if self._entries else None
+        if earlier is None or earlier is current or earlier.children or earlier.notes:
+            return False
+        self._entries.remove(earlier)
+        self._seen.discard(code)
         return True
 
     def _start_entry(self, code: str, rest: str, line: SourceLine) -> None:

@@ -35,6 +35,8 @@ IMPORTER_VERSION = "1.0.0"
 ML_OR_PL = r"ML\d{1,2}|PL\d{4}"
 PL_ONLY = r"PL\d{4}"
 DUAL_USE = r"\d[A-E]\d{3}"
+#: A line of a contents page: a title, dot leaders and a page number.
+CONTENTS_LINE = re.compile(r"(?:\.\s?){6,}\s*\d{1,4}\s*$")
 
 #: Titles of the documents that make up the UK consolidated list, by footer prefix.
 DOCUMENT_TITLES = {
@@ -101,6 +103,7 @@ def import_lines(
     source_format: str,
 ) -> ImportedList:
     """Parse source lines (from any reader) into records and a manifest."""
+    lines = [line for line in lines if not CONTENTS_LINE.search(line.text)]
     if not lines:
         raise SourceFormatError(f"{source_path} has no text to import.")
     _check_complete(lines, source_path)
