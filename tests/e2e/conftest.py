@@ -110,14 +110,27 @@ def browser():
         instance.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.e2e_failed = report.failed
+
+
 @pytest.fixture()
-def page(browser, app_server):
+def page(request, browser, app_server, tmp_path):
     context = browser.new_context(
         viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="en-GB"
     )
     context.set_default_timeout(30_000)
     tab = context.new_page()
     yield tab
+    if getattr(request.node, "e2e_failed", False):
+        # What the browser showed when the test failed, and the server's log, for diagnosis.
+        failure = tmp_path / "failure.png"
+        tab.screenshot(path=str(failure), full_page=True)
+        print(f"\nscreenshot at failure: {failure}\nserver log: {app_server['log']}")
     context.close()
 
 
