@@ -135,6 +135,11 @@ def page(request, browser, app_server, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path_factory) -> Path:
+    """Where page screenshots go: docs/screenshots when EXPORTCTL_UPDATE_SCREENSHOTS=1 (to
+    refresh the committed ones), a temporary folder otherwise (a test run leaves the work
+    tree clean)."""
+    if os.environ.get("EXPORTCTL_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")

@@ -1,7 +1,8 @@
 """The whole flow in a real headless Chromium: a researcher screens and submits an abstract, an
 officer confirms and decides, the decisions workbook downloads and holds the row.
 
-Each test also refreshes the page's screenshot under docs/screenshots/.
+Each test also takes the page's screenshot (into docs/screenshots/ when
+EXPORTCTL_UPDATE_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
