@@ -13,7 +13,6 @@ Two kinds of file:
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from exportctl.atas.subjects import (
 )
 from exportctl.atas.vocabulary import load_vocabulary
 from exportctl.errors import DatasetError
+from exportctl.jsonl import read_jsonl as read_rows
 
 logger = logging.getLogger(__name__)
 FOLDS = 5
@@ -36,19 +36,7 @@ TOP_K = 3
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise DatasetError(f"Cannot read evaluation file {path}: {error}.") from None
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            raise DatasetError(f"{path} line {number} is not JSON.") from None
-    return rows
+    return read_rows(path, error=DatasetError)
 
 
 def _gold(row: dict[str, Any]) -> list[str]:

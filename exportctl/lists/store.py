@@ -10,6 +10,7 @@ from pathlib import Path
 
 from exportctl.config import CONTROL_LISTS_DIR, DEFAULT_LIST_DATE, DEFAULT_LIST_NAME
 from exportctl.errors import DatasetError, UnknownCodeError
+from exportctl.jsonl import read_jsonl
 from exportctl.lists.model import Clause, Definition, GeneralNote, Manifest
 
 DATASET_FILES = ("manifest.json", "clauses.jsonl", "definitions.jsonl", "general_notes.jsonl")
@@ -75,14 +76,14 @@ class ControlList:
                 "Run 'exportctl import' to rebuild it from the source text."
             )
         manifest = Manifest.from_dict(json.loads((folder / "manifest.json").read_text("utf-8")))
-        clauses = [Clause.from_dict(row) for row in _read_jsonl(folder / "clauses.jsonl")]
+        clauses = [Clause.from_dict(row) for row in read_jsonl(folder / "clauses.jsonl")]
         if len(clauses) != manifest.counts.get("clauses"):
             raise DatasetError(
                 f"{folder}/clauses.jsonl has {len(clauses)} clauses but its manifest says "
                 f"{manifest.counts.get('clauses')}: the dataset is incomplete; re-import it."
             )
-        definitions = [Definition.from_dict(r) for r in _read_jsonl(folder / "definitions.jsonl")]
-        notes = [GeneralNote.from_dict(r) for r in _read_jsonl(folder / "general_notes.jsonl")]
+        definitions = [Definition.from_dict(r) for r in read_jsonl(folder / "definitions.jsonl")]
+        notes = [GeneralNote.from_dict(r) for r in read_jsonl(folder / "general_notes.jsonl")]
         return cls(manifest, clauses, definitions, notes)
 
     # -- identity ----------------------------------------------------------------------
@@ -225,15 +226,3 @@ def _term_key(term: str) -> str:
 
 def _definitions_list(list_name: str) -> str:
     return {"military": "uk-national"}.get(list_name, list_name)
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as error:
-                    raise DatasetError(f"{path} line {number} is not valid JSON: {error}") from None
-    return rows

@@ -10,7 +10,6 @@ picture: how high their best score is compared with listed records'.
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exportctl.errors import InputTextError
+from exportctl.jsonl import read_jsonl
 
 NOT_LISTED = "NOT_LISTED"
 KS = (1, 5, 10)
@@ -72,15 +72,7 @@ class Scores:
 
 
 def read_records(path: Path) -> list[dict]:
-    records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as error:
-                    raise InputTextError(f"{path} line {number} is not JSON: {error}") from None
-    return records
+    return read_jsonl(path, error=InputTextError)
 
 
 def _inside(code: str, gold: str) -> bool:
