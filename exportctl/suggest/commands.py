@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from exportctl.config import DEFAULT_TOP_K
 from exportctl.errors import ExportctlError, InputTextError
+from exportctl.jsonl import read_jsonl
 from exportctl.suggest.result import SuggestionResult
 
 
@@ -101,25 +102,16 @@ def _suggest_batch(
 
 
 def _read_batch(path: Path) -> list[dict]:
+    """The batch's rows, all checked before anything is screened."""
     if not path.exists():
         raise InputTextError(f"Input file not found: {path}")
-    rows = []
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputTextError(
-                    f"{path} line {number} is not valid JSON ({error.msg}); nothing was screened."
-                ) from None
-            if not isinstance(row, dict) or "text" not in row:
-                raise InputTextError(
-                    f'{path} line {number} needs {{"id": ..., "text": ...}}; nothing was screened.'
-                )
-            row.setdefault("id", str(number))
-            rows.append(row)
+    rows = read_jsonl(path, error=InputTextError)
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or "text" not in row:
+            raise InputTextError(
+                f'{path} record {number} needs {{"id": ..., "text": ...}}; nothing was screened.'
+            )
+        row.setdefault("id", str(number))
     return rows
 
 
