@@ -21,7 +21,7 @@ from pathlib import Path
 
 from exportctl.errors import SourceFormatError
 from exportctl.lists.assemble import build_records, resolve_references
-from exportctl.lists.clause_parser import ClauseParser, ParsedClause, ParseResult, cited_paths
+from exportctl.lists.clause_parser import ClauseParser, ParseResult, cited_paths
 from exportctl.lists.definitions import parse_definitions
 from exportctl.lists.general_notes import parse_general_notes
 from exportctl.lists.model import Clause, Definition, GeneralNote, Manifest
@@ -176,7 +176,11 @@ def _check_complete(lines: list[SourceLine], source_path: Path) -> None:
             expected[match["doc"]] = int(pages[2])
         elif PAGE_NUMBER.search(match["title"]):
             seen.setdefault(match["doc"], 1)
-    short = [f"{doc} (page {seen[doc]} of {total})" for doc, total in expected.items() if seen[doc] < total]
+    short = [
+        f"{doc} (page {seen[doc]} of {total})"
+        for doc, total in expected.items()
+        if seen[doc] < total
+    ]
     if short:
         raise SourceFormatError(
             f"{source_path} looks truncated: the last pages of {', '.join(short)} are missing. "
@@ -263,8 +267,7 @@ def _parse_section(
         prefix = "FR" if kind == "firearms" else "HR"
         entries, definitions, issues = parse_annex_items(lines, prefix=prefix, list_name=kind)
         clauses = build_records(entries, list_name=kind, page_label=page_labels)
-        preamble = _preamble_note(kind, lines)
-        return _Section(clauses, definitions, preamble, issues)
+        return _Section(clauses, definitions, [], issues)
     if kind == "radioactive-sources":
         entries = parse_radioactive_sources(lines)
         return _Section(build_records(entries, list_name=kind, page_label=page_labels), [], [], [])
@@ -274,8 +277,9 @@ def _parse_section(
         return _Section([], parse_definitions(lines, "dual-use"), [], [])
     if kind == "annex-iv":
         text = join_lines([line.text for line in lines])
-        note = GeneralNote("annex-iv", "ANNEX IV (intra-community transfers)", text, "dual-use",
-                           lines[0].page)
+        note = GeneralNote(
+            "annex-iv", "ANNEX IV (intra-community transfers)", text, "dual-use", lines[0].page
+        )
         return _Section([], [], [note], [])
     return _Section([], [], [], [f"{len(lines)} lines in an unrecognised section were skipped"])
 
@@ -302,8 +306,12 @@ def _parse_numbered_entries(
         GeneralNote(
             key=f"{group}-notes",
             title=f"Notes printed before the {group} entries",
-            text="\n".join(join_lines(note.lines) if note.heading == "Text"
-                           else f"{note.heading} {join_lines(note.lines)}" for note in group_notes),
+            text="\n".join(
+                join_lines(note.lines)
+                if note.heading == "Text"
+                else f"{note.heading} {join_lines(note.lines)}"
+                for note in group_notes
+            ),
             list_name=kind,
         )
         for group, group_notes in result.group_notes.items()
@@ -324,10 +332,6 @@ def _parse_entries(
         known_paths=known_paths,
         page_headers=page_headers,
     ).parse(lines)
-
-
-def _preamble_note(kind: str, lines: list[SourceLine]) -> list[GeneralNote]:
-    return []
 
 
 def _dedupe(clauses: list[Clause], issues: list[str]) -> list[Clause]:
@@ -387,9 +391,3 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def clause_tree_codes(entries: list[ParsedClause]) -> list[str]:
-    from exportctl.lists.assemble import walk
-
-    return [clause.code for entry in entries for clause in walk(entry)]
