@@ -20,6 +20,7 @@ from exportctl.webapp.display import (
     highlight_html,
     md_escape,
     note_html,
+    shorten,
     threshold_label,
 )
 
@@ -157,3 +158,15 @@ def atas_section(subjects: Sequence[Mapping[str, Any]], atas: Mapping[str, Any] 
         st.markdown(f"- {md_escape(str(reason))}")
     if atas.get("caveat"):
         st.caption(str(atas["caveat"]))
+
+
+def case_picker(cases: Sequence[Any], rows: Sequence[Mapping[str, Any]], *, key: str) -> int | None:
+    """A table of cases (one row each, as given) and a picker to open one; its id or None."""
+    st.dataframe(pd.DataFrame(list(rows)), hide_index=True, width="stretch")
+    by_id = {case.id: case for case in cases}
+    return st.selectbox(
+        "Open case",
+        options=list(by_id),
+        format_func=lambda i: f"{by_id[i].ref} — {shorten(by_id[i].title, 70)}",
+        key=key,
+    )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from exportctl.cases.vocabulary import ANSWERS, SUGGESTION_STATUSES
 from exportctl.webapp import components, engines
-from exportctl.webapp.display import md_escape, shorten
+from exportctl.webapp.display import md_escape
 from exportctl.webapp.session import require_user
 
 
@@ -19,31 +19,19 @@ def render() -> None:
     if not cases:
         st.info("You have no cases yet. Screen an abstract and submit it for review.")
         return
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Case": c.ref,
-                    "Title": c.title,
-                    "Status": c.status_label,
-                    "Decision": c.decision_label,
-                    "Entries confirmed": ", ".join(c.confirmed_codes),
-                    "ATAS": c.atas_decision_label,
-                    "Submitted (UTC)": c.submitted_at,
-                }
-                for c in cases
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    by_id = {c.id: c for c in cases}
-    case_id = st.selectbox(
-        "Open case",
-        options=list(by_id),
-        format_func=lambda i: f"{by_id[i].ref} — {shorten(by_id[i].title, 70)}",
-        key="mycases_case",
-    )
+    rows = [
+        {
+            "Case": c.ref,
+            "Title": c.title,
+            "Status": c.status_label,
+            "Decision": c.decision_label,
+            "Entries confirmed": ", ".join(c.confirmed_codes),
+            "ATAS": c.atas_decision_label,
+            "Submitted (UTC)": c.submitted_at,
+        }
+        for c in cases
+    ]
+    case_id = components.case_picker(cases, rows, key="mycases_case")
     if case_id is None:
         return
     case = repo.get_case(user, case_id)

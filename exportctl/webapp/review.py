@@ -141,31 +141,19 @@ def render() -> None:
     if not cases:
         st.info("No cases in this queue.")
         return
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Case": c.ref,
-                    "Title": c.title,
-                    "Researcher": c.researcher_name,
-                    "Status": c.status_label,
-                    "Suggested": ", ".join(s.code for s in c.suggestions[:3]),
-                    "Decision": c.decision_label,
-                    "Submitted (UTC)": c.submitted_at,
-                }
-                for c in cases
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    by_id = {c.id: c for c in cases}
-    case_id = st.selectbox(
-        "Open case",
-        options=list(by_id),
-        format_func=lambda i: f"{by_id[i].ref} — {shorten(by_id[i].title, 70)}",
-        key="review_case",
-    )
+    rows = [
+        {
+            "Case": c.ref,
+            "Title": c.title,
+            "Researcher": c.researcher_name,
+            "Status": c.status_label,
+            "Suggested": ", ".join(s.code for s in c.suggestions[:3]),
+            "Decision": c.decision_label,
+            "Submitted (UTC)": c.submitted_at,
+        }
+        for c in cases
+    ]
+    case_id = components.case_picker(cases, rows, key="review_case")
     if case_id is None:
         return
     case = repo.get_case(user, case_id)
