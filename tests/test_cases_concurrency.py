@@ -57,7 +57,8 @@ def test_cases_concurrency_two_officers_confirm_different_entries(two_repos):
             OFFICER_2, b.id, status="rejected", note="no", expected_version=b.version
         ),
     )
-    assert outcomes == [None, None]
+    # Both saves succeed, each suggestion moves to version 2, and the case counts both changes.
+    assert sorted(outcomes) == [(2, case.version + 1), (2, case.version + 2)]
     case = first.get_case(OFFICER, case.id)
     assert {s.code: (s.status, s.reviewed_by) for s in case.suggestions} == {
         a.code: ("confirmed", "olu"),
@@ -90,7 +91,7 @@ def test_cases_concurrency_same_decision_saved_twice_keeps_one_and_refuses_other
     )
     errors = [o for o in outcomes if isinstance(o, ConcurrentEditError)]
     assert len(errors) == 1
-    winner = 0 if outcomes[0] is None else 1
+    winner = 0 if outcomes[0] == case.version + 1 else 1
     stored = second.get_case(OFFICER, case.id)
     assert stored.decision == ["not_listed", "refer_ecju"][winner]
     assert stored.officer == ["olu", "ola"][winner]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from exportctl.errors import ExportctlError
 
 
@@ -18,12 +20,35 @@ class CaseNotFoundError(ExportctlError):
 
 
 class ConcurrentEditError(ExportctlError):
-    """Someone saved the same record first; nothing was overwritten."""
+    """Someone saved the same record first; nothing was overwritten.
+
+    ``changed_by`` and ``changed_at`` name the change that came first, when it is known."""
 
     code = "E312"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        changed_by: str | None = None,
+        changed_at: datetime | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.changed_by = changed_by
+        self.changed_at = changed_at
 
 
 class CaseInputError(ExportctlError):
     """A change to a case is incomplete or inconsistent (e.g. a rejection without a note)."""
 
     code = "E313"
+
+
+class DuplicateExternalIdError(CaseInputError):
+    """A case with this external id (e.g. a grant reference) already exists."""
+
+    code = "E314"
+
+    def __init__(self, message: str, *, existing: dict[str, int]) -> None:
+        super().__init__(message)
+        self.existing = existing

@@ -4,6 +4,9 @@ Times are stored as naive UTC datetimes: SQLite keeps no time zone, and Excel ha
 ``cases.version`` and ``suggestions.version`` are optimistic-lock counters: a save names the
 version it was made from and fails cleanly if someone else saved first. ``audit_events`` is
 append-only, enforced by database triggers on SQLite and PostgreSQL.
+
+Indexes serve the paged, filtered case lists of an office with tens of thousands of cases; they
+are created on existing databases too (see ``CaseRepository.open``), so they need no migration.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -64,10 +68,24 @@ class CaseRow(Base):
     )
     answers: Mapped[list[AnswerRow]] = relationship(back_populates="case", order_by="AnswerRow.id")
 
+    __table_args__ = (
+        # An external id (grant or project reference) names one case in the organisation.
+        Index("uq_cases_external_id", "external_id", unique=True),
+        Index("ix_cases_submitted_at", "submitted_at"),
+        Index("ix_cases_updated_at", "updated_at"),
+        Index("ix_cases_decision", "decision"),
+        Index("ix_cases_status_id", "status", "id"),
+    )
+
 
 class SuggestionRow(Base):
     __tablename__ = "suggestions"
-    __table_args__ = (UniqueConstraint("case_id", "code", name="uq_suggestion_case_code"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "code", name="uq_suggestion_case_code"),
+        Index("ix_suggestions_entry", "entry"),
+        Index("ix_suggestions_code", "code"),
+        Index("ix_suggestions_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -122,6 +140,20 @@ class AuditRow(Base):
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
     list_version: Mapped[str | None] = mapped_column(String(100))
     rules_version: Mapped[str | None] = mapped_column(String(100))
+
+
+class SignInSessionRow(Base):
+    """A local sign-in, so that a reload keeps it: the browser holds a signed token naming the
+    session; the session ends on sign-out or after the configured idle time."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(50))
 
 
 class MetaRow(Base):

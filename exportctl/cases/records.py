@@ -7,11 +7,18 @@ callers get plain frozen dataclasses and name a record's ``version`` when they s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from exportctl.cases.vocabulary import ATAS_DECISIONS, CASE_STATUSES, DECISIONS
+from exportctl.cases.vocabulary import (
+    ANSWERS,
+    ATAS_DECISIONS,
+    CASE_STATUSES,
+    DECISIONS,
+    SUGGESTION_STATUSES,
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,140 @@ class AuditRecord:
     def detail_text(self) -> str:
         return json.dumps(self.detail, ensure_ascii=False, sort_keys=True)
 
+    @property
+    def summary(self) -> str:
+        """What happened, in words (the raw details stay in :attr:`detail_text`)."""
+        return audit_summary(self.action, self.target, self.detail)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases a list, a chart or an export covers. Empty fields do not filter."""
+
+    statuses: tuple[str, ...] = ()
+    decisions: tuple[str, ...] = ()
+    researcher: str | None = None  # user name, exactly
+    entry: str | None = None  # an entry or clause code: cases with it suggested or added
+    submitted_from: date | None = None
+    submitted_to: date | None = None  # inclusive
+    text: str | None = None  # a case reference, an external id, or words of the title
+
+    def describe(self) -> str:
+        """The filter in words, for the export's About sheet and the audit trail."""
+        parts = []
+        if self.statuses:
+            parts.append("status " + " or ".join(CASE_STATUSES.get(s, s) for s in self.statuses))
+        if self.decisions:
+            parts.append("decision " + " or ".join(DECISIONS.get(d, d) for d in self.decisions))
+        if self.researcher:
+            parts.append(f"researcher {self.researcher}")
+        if self.entry:
+            parts.append(f"entry {self.entry}")
+        if self.submitted_from:
+            parts.append(f"submitted from {self.submitted_from:%Y-%m-%d}")
+        if self.submitted_to:
+            parts.append(f"submitted to {self.submitted_to:%Y-%m-%d}")
+        if self.text:
+            parts.append(f"matching '{self.text}'")
+        return "; ".join(parts) or "all cases"
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One row of a case list: no abstract, no suggestion details (those load on opening)."""
+
+    id: int
+    external_id: str | None
+    title: str
+    researcher: str
+    researcher_name: str
+    status: str
+    decision: str | None
+    atas_decision: str | None
+    officer: str | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    updated_at: datetime
+    version: int
+    suggested: tuple[str, ...] = ()  # the top-ranked suggested codes
+    confirmed: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return case_ref(self.id)
+
+    @property
+    def status_label(self) -> str:
+        return CASE_STATUSES.get(self.status, self.status)
+
+    @property
+    def decision_label(self) -> str:
+        return DECISIONS.get(self.decision or "", "") if self.decision else ""
+
+    @property
+    def atas_decision_label(self) -> str:
+        return ATAS_DECISIONS.get(self.atas_decision or "", "") if self.atas_decision else ""
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a filtered, sorted case list and the size of the whole list."""
+
+    items: tuple[CaseSummary, ...]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1 if self.limit else 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The few fields of every case the Overview charts need."""
+
+    id: int
+    status: str
+    decision: str | None
+    atas_decision: str | None
+    atas_summary: str | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConfirmedEntry:
+    case_id: int
+    code: str
+    entry: str
+    list_name: str
+
+
+@dataclass(frozen=True)
+class OverviewData:
+    cases: tuple[CaseFacts, ...]
+    confirmed: tuple[ConfirmedEntry, ...]
+
+
+@dataclass(frozen=True)
+class ExportStream:
+    """An export read case by case, so that 10,000 cases never sit in memory at once.
+
+    ``cases()`` and ``audit()`` each start a fresh pass over the database."""
+
+    exported_at: datetime
+    exported_by: str
+    case_count: int
+    audit_count: int
+    scope: str  # the filter in words
+    cases: Callable[[], Iterator[CaseRecord]]
+    audit: Callable[[], Iterator[AuditRecord]]
+
 
 @dataclass(frozen=True)
 class ExportData:
@@ -137,4 +278,63 @@ def case_ref(case_id: int) -> str:
 def parse_case_ref(text: str) -> int | None:
     """``C-00042``, ``c42`` or ``42`` -> 42; anything else -> None."""
     cleaned = text.strip().upper().removeprefix("C").lstrip("-")
-    return int(cleaned) if cleaned.isdigit() else None
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) < 10 else None
+
+
+_ACTIONS: dict[str, str] = {
+    "case_submitted": "Submitted",
+    "case_updated": "Changed by the researcher",
+    "case_withdrawn": "Withdrawn",
+    "answer_set": "Answer changed",
+    "suggestion_confirmed": "Confirmed",
+    "suggestion_rejected": "Rejected",
+    "suggestion_pending": "Set back to not reviewed",
+    "entry_added": "Entry added",
+    "case_decided": "Decided",
+    "case_reopened": "Reopened",
+    "decisions_exported": "Decisions exported",
+}
+
+
+def action_label(action: str) -> str:
+    return _ACTIONS.get(action, action.replace("_", " ").capitalize())
+
+
+def audit_summary(action: str, target: str | None, detail: dict[str, Any]) -> str:
+    """One audit event in words, e.g. ``Rejected 6E002 (was Not reviewed) — note: no tech``."""
+
+    def label(table: dict[str, str], key: Any) -> str:
+        return table.get(str(key), str(key)) if key is not None else "—"
+
+    words = action_label(action)
+    if target and action not in ("case_submitted", "case_decided", "case_reopened"):
+        words += f" {target}"
+    extra: list[str] = []
+    if action.startswith("suggestion_") and detail.get("before"):
+        extra.append(f"was {label(SUGGESTION_STATUSES, detail['before'])}")
+    if action == "answer_set":
+        extra.append(
+            f"{label(ANSWERS, detail.get('before'))} → {label(ANSWERS, detail.get('after'))}"
+        )
+    if action == "case_decided":
+        extra.append(label(DECISIONS, detail.get("decision")))
+        extra.append(label(ATAS_DECISIONS, detail.get("atas_decision")))
+        if detail.get("confirmed"):
+            extra.append("entries " + ", ".join(map(str, detail["confirmed"])))
+    if action == "case_submitted":
+        if detail.get("suggested"):
+            extra.append(f"{len(detail['suggested'])} entries suggested")
+        if detail.get("external_id"):
+            extra.append(f"id {detail['external_id']}")
+        if detail.get("source_name"):
+            extra.append(f"from {detail['source_name']}")
+    if action == "case_updated" and detail.get("changed"):
+        extra.append("changed " + ", ".join(map(str, detail["changed"])))
+    if action == "decisions_exported":
+        extra.append(f"{detail.get('cases', 0)} cases")
+        if detail.get("scope") and detail["scope"] != "all cases":
+            extra.append(str(detail["scope"]))
+    for key in ("reason", "note", "comment"):
+        if detail.get(key):
+            extra.append(f"{key}: {detail[key]}")
+    return words + (f" ({'; '.join(extra)})" if extra else "")

@@ -10,8 +10,13 @@ Rules kept here, so that no page or command can go around them:
   change is refused with :class:`ConcurrentEditError` and nothing is overwritten. Changes to
   different records of one case (two officers confirming two suggestions) both succeed.
 
-SQLite is opened in WAL mode and every transaction starts with ``BEGIN IMMEDIATE``, so two
-writers queue instead of failing half-way; PostgreSQL's row locks do the same there.
+SQLite is opened in WAL mode and every writing transaction starts with ``BEGIN IMMEDIATE``, so
+two writers queue instead of failing half-way; PostgreSQL's row locks do the same there. Reads
+run in deferred transactions and never wait for, or hold up, a writer.
+
+Lists are paged summaries (:meth:`CaseRepository.list_case_summaries`); a case's suggestions,
+answers and screening result are loaded only when that case is opened, and exports stream case
+by case (:meth:`CaseRepository.export_stream`), so an office with 10,000 cases stays fast.
 """
 
 from __future__ import annotations
@@ -20,15 +25,15 @@ import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, Select, create_engine, event, exists, func, or_, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from exportctl.auth import User, require_officer
 from exportctl.cases.errors import (
@@ -36,6 +41,7 @@ from exportctl.cases.errors import (
     CaseNotFoundError,
     CaseStoreError,
     ConcurrentEditError,
+    DuplicateExternalIdError,
 )
 from exportctl.cases.models import (
     SCHEMA_VERSION,
@@ -49,24 +55,43 @@ from exportctl.cases.models import (
 from exportctl.cases.records import (
     AnswerRecord,
     AuditRecord,
+    CaseFacts,
+    CaseFilter,
+    CasePage,
     CaseRecord,
+    CaseSummary,
+    ConfirmedEntry,
     ExportData,
+    ExportStream,
+    OverviewData,
     SuggestionRecord,
+    action_label,
     case_ref,
+    parse_case_ref,
 )
 from exportctl.cases.vocabulary import (
     ANSWERS,
     ATAS_DECISIONS,
+    CASE_SORTS,
     CASE_STATUSES,
     DECISIONS,
     LISTED_DECISIONS,
     SUGGESTION_STATUSES,
 )
+from exportctl.lists.store import normalise_code
 from exportctl.suggest.result import SuggestionResult
 
 logger = logging.getLogger(__name__)
 
 MAX_TITLE_CHARS = 500
+MAX_EXTERNAL_ID_CHARS = 200
+#: Rows per page of a case list, unless the caller asks for another size.
+DEFAULT_PAGE_SIZE = 50
+#: Cases read per round trip while exporting.
+EXPORT_CHUNK = 500
+#: How many top-ranked suggested codes a case summary carries.
+SUMMARY_CODES = 3
+_READ_ONLY = "exportctl_read_only"
 
 
 def utcnow() -> datetime:
@@ -115,7 +140,11 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads take a snapshot without the write lock; writes queue for it at once.
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -126,6 +155,9 @@ class CaseRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
 
     @classmethod
     def open(cls, url: str) -> CaseRepository:
@@ -140,6 +172,7 @@ class CaseRepository:
             ) from error
         repository = cls(engine)
         repository._check_schema()
+        repository._ensure_indexes()
         return repository
 
     def dispose(self) -> None:
@@ -155,6 +188,28 @@ class CaseRepository:
                 f"The case database is busy or unavailable ({error.orig}); nothing was saved. "
                 "Try again."
             ) from error
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A read-only transaction: one consistent snapshot, no write lock."""
+        try:
+            with self._read_sessions.begin() as session:
+                yield session
+        except OperationalError as error:
+            raise CaseStoreError(
+                f"The case database is busy or unavailable ({error.orig}). Try again."
+            ) from error
+
+    def _ensure_indexes(self) -> None:
+        """Indexes added since a database was created (``create_all`` only makes them with new
+        tables). A database that already holds repeated external ids keeps working without the
+        unique index; new repeats are still refused by :meth:`create_case`."""
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                try:
+                    index.create(self.engine, checkfirst=True)
+                except (IntegrityError, OperationalError, ProgrammingError) as error:
+                    logger.warning("Index %s not created: %s", index.name, error.orig)
 
     def _check_schema(self) -> None:
         with self._transaction() as session:
@@ -199,9 +254,18 @@ class CaseRepository:
             raise CaseInputError("The abstract is empty.")
         answers = dict(answers or {})
         _check_answers(answers)
+        external_id = " ".join((external_id or "").split())[:MAX_EXTERNAL_ID_CHARS] or None
         now = utcnow()
         atas_summary, rules_version = summarise_atas(result)
         with self._transaction() as session:
+            if external_id is not None:
+                existing = self._external_ids(session, [external_id])
+                if existing:
+                    raise DuplicateExternalIdError(
+                        f"A case with the id '{external_id}' already exists "
+                        f"({case_ref(existing[external_id])}); nothing was created.",
+                        existing=existing,
+                    )
             case = CaseRow(
                 external_id=external_id,
                 title=title,
@@ -220,31 +284,10 @@ class CaseRepository:
                 list_version=result.list_version,
                 rules_version=rules_version,
                 atas_summary=atas_summary,
-                result_json=json.dumps(result.to_dict(), ensure_ascii=False, default=str),
+                result_json=_result_json(result),
                 version=1,
             )
-            for rank, candidate in enumerate(result.controls, start=1):
-                case.suggestions.append(
-                    SuggestionRow(
-                        rank=rank,
-                        code=candidate.code,
-                        entry=candidate.entry,
-                        list_name=candidate.list_name,
-                        title=candidate.title,
-                        score=float(candidate.score),
-                        reason=candidate.reason,
-                        evidence_json=json.dumps(
-                            [e.to_dict() for e in candidate.evidence], ensure_ascii=False
-                        ),
-                        thresholds_json=json.dumps(
-                            [t.to_dict() for t in candidate.thresholds], ensure_ascii=False
-                        ),
-                        related=",".join(candidate.related),
-                        source="suggested",
-                        status="pending",
-                        version=1,
-                    )
-                )
+            case.suggestions.extend(_suggestion_rows(result))
             for key, value in answers.items():
                 case.answers.append(
                     AnswerRow(
@@ -257,7 +300,14 @@ class CaseRepository:
                     )
                 )
             session.add(case)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError as error:
+                raise DuplicateExternalIdError(
+                    f"A case with the id '{external_id}' was just created by someone else; "
+                    "nothing was created.",
+                    existing={},
+                ) from error
             self._audit(
                 session,
                 actor,
@@ -279,7 +329,10 @@ class CaseRepository:
     # -- reading ----------------------------------------------------------------------------
 
     def list_cases(self, actor: User, *, status: str | None = None) -> list[CaseRecord]:
-        """Cases the user may see, newest first; researchers see only their own."""
+        """Every case the user may see, complete, newest first (researchers: their own).
+
+        Loads every suggestion of every case: for scripts and tests. Pages use
+        :meth:`list_case_summaries`."""
         if status is not None and status not in CASE_STATUSES:
             raise CaseInputError(f"Unknown status '{status}'; use one of {list(CASE_STATUSES)}.")
         query = select(CaseRow).options(
@@ -290,74 +343,331 @@ class CaseRepository:
         if status is not None:
             query = query.where(CaseRow.status == status)
         query = query.order_by(CaseRow.id.desc())
-        with self._transaction() as session:
+        with self._read() as session:
             return [_case_record(row) for row in session.scalars(query)]
 
-    def count_by_status(self, actor: User) -> dict[str, int]:
-        query = select(CaseRow.status, func.count()).group_by(CaseRow.status)
+    def list_case_summaries(
+        self,
+        actor: User,
+        case_filter: CaseFilter | None = None,
+        *,
+        sort: str = "newest",
+        offset: int = 0,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> CasePage:
+        """One page of the cases the user may see, filtered and sorted, and how many match.
+
+        Only list columns are read, plus the top suggested and the confirmed codes of the cases
+        on the page; nothing of the other cases' suggestions or results."""
+        case_filter = case_filter or CaseFilter()
+        if sort not in CASE_SORTS:
+            raise CaseInputError(f"Unknown order '{sort}'; use one of {list(CASE_SORTS)}.")
+        offset, limit = max(0, int(offset)), max(1, int(limit))
+        columns = select(*_SUMMARY_COLUMNS)
+        query = _ordered(self._filtered(columns, actor, case_filter), sort)
+        count = self._filtered(select(func.count(CaseRow.id)), actor, case_filter)
+        with self._read() as session:
+            total = session.scalar(count) or 0
+            if offset >= total > 0:
+                offset = (total - 1) // limit * limit  # the last page, not an empty one
+            rows = session.execute(query.offset(offset).limit(limit)).all()
+            codes = self._summary_codes(session, [row.id for row in rows])
+        items = tuple(
+            CaseSummary(
+                **row._asdict(),
+                suggested=tuple(codes.get(row.id, {}).get("suggested", ())),
+                confirmed=tuple(codes.get(row.id, {}).get("confirmed", ())),
+            )
+            for row in rows
+        )
+        return CasePage(items=items, total=total, offset=offset, limit=limit)
+
+    def case_summary(self, actor: User, case_id: int) -> CaseSummary:
+        """The list row of one case (e.g. the open case, when it is not on the current page)."""
+        query = select(*_SUMMARY_COLUMNS).where(CaseRow.id == case_id)
         if not actor.is_officer:
             query = query.where(CaseRow.researcher == actor.username)
-        with self._transaction() as session:
+        with self._read() as session:
+            row = session.execute(query).first()
+            if row is None:
+                raise CaseNotFoundError(f"No case {case_ref(case_id)} that you can see.")
+            codes = self._summary_codes(session, [case_id]).get(case_id, {})
+        return CaseSummary(
+            **row._asdict(),
+            suggested=tuple(codes.get("suggested", ())),
+            confirmed=tuple(codes.get("confirmed", ())),
+        )
+
+    def count_by_status(self, actor: User, case_filter: CaseFilter | None = None) -> dict[str, int]:
+        """Cases per status (every status listed), within ``case_filter`` but for its
+        statuses: the counts beside a list's status choice."""
+        case_filter = case_filter or CaseFilter()
+        without_status = replace(case_filter, statuses=())
+        query = self._filtered(
+            select(CaseRow.status, func.count(CaseRow.id)), actor, without_status
+        ).group_by(CaseRow.status)
+        with self._read() as session:
             counts = {status: count for status, count in session.execute(query).all()}
         return {status: counts.get(status, 0) for status in CASE_STATUSES}
 
+    def researchers(self, actor: User) -> list[tuple[str, str]]:
+        """(user name, name) of everyone who has a case, for a list filter (officers)."""
+        require_officer(actor, "list the researchers with cases")
+        query = (
+            select(CaseRow.researcher, func.max(CaseRow.researcher_name))
+            .group_by(CaseRow.researcher)
+            .order_by(CaseRow.researcher)
+        )
+        with self._read() as session:
+            return [(username, name) for username, name in session.execute(query).all()]
+
+    def external_ids(self, actor: User, external_ids: Sequence[str]) -> dict[str, int]:
+        """Which of these external ids already name a case: id -> case id (officers)."""
+        require_officer(actor, "look up cases by external id")
+        with self._read() as session:
+            return self._external_ids(session, external_ids)
+
     def get_case(self, actor: User, case_id: int) -> CaseRecord:
-        with self._transaction() as session:
+        with self._read() as session:
             return _case_record(self._load_case(session, actor, case_id))
+
+    def last_change(self, actor: User, case_id: int) -> AuditRecord | None:
+        """The latest audit event of a case (who changed it last, and when)."""
+        with self._read() as session:
+            self._load_case(session, actor, case_id, load_parts=False)
+            row = session.scalars(
+                select(AuditRow)
+                .where(AuditRow.case_id == case_id)
+                .order_by(AuditRow.id.desc())
+                .limit(1)
+            ).first()
+            return _audit_record(row) if row is not None else None
 
     def audit_trail(self, actor: User, case_id: int | None = None) -> list[AuditRecord]:
         """The audit events of one case (its researcher or any officer) or of all (officers)."""
         query = select(AuditRow).order_by(AuditRow.id)
-        with self._transaction() as session:
+        with self._read() as session:
             if case_id is None:
                 require_officer(actor, "read the whole audit trail")
             else:
-                self._load_case(session, actor, case_id)
+                self._load_case(session, actor, case_id, load_parts=False)
                 query = query.where(AuditRow.case_id == case_id)
             return [_audit_record(row) for row in session.scalars(query)]
 
-    def export_data(self, actor: User) -> ExportData:
-        """All cases, their suggestions and the audit trail, for the decisions workbook."""
+    def overview(self, actor: User, case_filter: CaseFilter | None = None) -> OverviewData:
+        """The fields of every matching case the Overview charts count (officers)."""
+        require_officer(actor, "see the overview of all cases")
+        case_filter = case_filter or CaseFilter()
+        facts = self._filtered(
+            select(
+                CaseRow.id,
+                CaseRow.status,
+                CaseRow.decision,
+                CaseRow.atas_decision,
+                CaseRow.atas_summary,
+                CaseRow.submitted_at,
+                CaseRow.decided_at,
+            ),
+            actor,
+            case_filter,
+        )
+        confirmed = self._filtered(
+            select(
+                SuggestionRow.case_id,
+                SuggestionRow.code,
+                SuggestionRow.entry,
+                SuggestionRow.list_name,
+            )
+            .join(CaseRow, CaseRow.id == SuggestionRow.case_id)
+            .where(SuggestionRow.status == "confirmed"),
+            actor,
+            case_filter,
+        )
+        with self._read() as session:
+            return OverviewData(
+                cases=tuple(CaseFacts(**row._asdict()) for row in session.execute(facts)),
+                confirmed=tuple(
+                    ConfirmedEntry(**row._asdict()) for row in session.execute(confirmed)
+                ),
+            )
+
+    def export_stream(self, actor: User, case_filter: CaseFilter | None = None) -> ExportStream:
+        """The cases matching ``case_filter`` with their suggestions and answers, and their
+        audit trail, read in chunks when the workbook is written. The export is recorded in
+        the audit trail first, so the workbook's own trail includes it."""
         require_officer(actor, "export decisions")
+        case_filter = case_filter or CaseFilter()
+        everything = case_filter == CaseFilter()
+        scope = case_filter.describe()
+        ids_query = self._filtered(select(CaseRow.id), actor, case_filter)
         now = utcnow()
         with self._transaction() as session:
-            cases = session.scalars(
-                select(CaseRow)
-                .options(selectinload(CaseRow.suggestions), selectinload(CaseRow.answers))
-                .order_by(CaseRow.id)
-            ).all()
+            case_count = session.scalar(select(func.count()).select_from(ids_query.subquery()))
             self._audit(
                 session,
                 actor,
                 None,
                 "decisions_exported",
-                detail={"cases": len(cases)},
+                detail={"cases": case_count, "scope": scope},
                 at=now,
             )
-            session.flush()
-            audit = session.scalars(select(AuditRow).order_by(AuditRow.id)).all()
-            return ExportData(
-                exported_at=now,
-                exported_by=actor.username,
-                cases=tuple(_case_record(row) for row in cases),
-                audit=tuple(_audit_record(row) for row in audit),
+        audit_query = select(AuditRow)
+        if not everything:
+            audit_query = audit_query.where(
+                or_(AuditRow.case_id.in_(ids_query), AuditRow.action == "decisions_exported")
             )
+        with self._read() as session:
+            audit_count = session.scalar(select(func.count()).select_from(audit_query.subquery()))
+
+        def cases() -> Iterator[CaseRecord]:
+            last = 0
+            while True:
+                with self._read() as session:
+                    rows = session.scalars(
+                        self._filtered(select(CaseRow), actor, case_filter)
+                        .where(CaseRow.id > last)
+                        .options(
+                            defer(CaseRow.result_json),
+                            selectinload(CaseRow.suggestions),
+                            selectinload(CaseRow.answers),
+                        )
+                        .order_by(CaseRow.id)
+                        .limit(EXPORT_CHUNK)
+                    ).all()
+                    records = [_case_record(row, with_result=False) for row in rows]
+                if not records:
+                    return
+                yield from records
+                last = records[-1].id
+
+        def audit() -> Iterator[AuditRecord]:
+            last = 0
+            while True:
+                with self._read() as session:
+                    rows = session.scalars(
+                        audit_query.where(AuditRow.id > last)
+                        .order_by(AuditRow.id)
+                        .limit(EXPORT_CHUNK * 4)
+                    ).all()
+                    records = [_audit_record(row) for row in rows]
+                if not records:
+                    return
+                yield from records
+                last = records[-1].id
+
+        return ExportStream(
+            exported_at=now,
+            exported_by=actor.username,
+            case_count=case_count or 0,
+            audit_count=audit_count or 0,
+            scope=scope,
+            cases=cases,
+            audit=audit,
+        )
+
+    def export_data(self, actor: User, case_filter: CaseFilter | None = None) -> ExportData:
+        """All matching cases, their suggestions and the audit trail, in memory (small stores
+        and tests; the app and the command stream with :meth:`export_stream`)."""
+        stream = self.export_stream(actor, case_filter)
+        return ExportData(
+            exported_at=stream.exported_at,
+            exported_by=stream.exported_by,
+            cases=tuple(stream.cases()),
+            audit=tuple(stream.audit()),
+        )
+
+    def _filtered(self, query: Select, actor: User, case_filter: CaseFilter) -> Select:
+        """``query`` over cases restricted to what ``actor`` may see and ``case_filter``."""
+        f = case_filter
+        if not actor.is_officer:
+            query = query.where(CaseRow.researcher == actor.username)
+        if f.statuses:
+            query = query.where(CaseRow.status.in_(f.statuses))
+        if f.decisions:
+            query = query.where(CaseRow.decision.in_(f.decisions))
+        if f.researcher:
+            query = query.where(CaseRow.researcher == f.researcher)
+        if f.entry and f.entry.strip():
+            code = normalise_code(f.entry)
+            query = query.where(
+                exists(
+                    select(SuggestionRow.id).where(
+                        SuggestionRow.case_id == CaseRow.id,
+                        or_(
+                            SuggestionRow.entry == code,
+                            SuggestionRow.code == code,
+                            SuggestionRow.code.startswith(code + ".", autoescape=True),
+                        ),
+                    )
+                )
+            )
+        if f.submitted_from:
+            query = query.where(CaseRow.submitted_at >= datetime.combine(f.submitted_from, time()))
+        if f.submitted_to:
+            until = datetime.combine(f.submitted_to, time()) + timedelta(days=1)
+            query = query.where(CaseRow.submitted_at < until)
+        if f.text and f.text.strip():
+            text = " ".join(f.text.split())
+            matches = [
+                func.lower(CaseRow.title).contains(text.lower(), autoescape=True),
+                CaseRow.external_id == text,
+            ]
+            ref = parse_case_ref(text)
+            if ref is not None:
+                matches.append(CaseRow.id == ref)
+            query = query.where(or_(*matches))
+        return query
+
+    @staticmethod
+    def _summary_codes(session: Session, case_ids: Sequence[int]) -> dict[int, dict[str, list]]:
+        if not case_ids:
+            return {}
+        rows = session.execute(
+            select(
+                SuggestionRow.case_id, SuggestionRow.code, SuggestionRow.rank, SuggestionRow.status
+            )
+            .where(SuggestionRow.case_id.in_(case_ids))
+            .where(or_(SuggestionRow.rank <= SUMMARY_CODES, SuggestionRow.status == "confirmed"))
+            .order_by(SuggestionRow.case_id, SuggestionRow.rank, SuggestionRow.id)
+        ).all()
+        codes: dict[int, dict[str, list]] = {}
+        for case_id, code, rank, status in rows:
+            parts = codes.setdefault(case_id, {"suggested": [], "confirmed": []})
+            if rank is not None and rank <= SUMMARY_CODES:
+                parts["suggested"].append(code)
+            if status == "confirmed":
+                parts["confirmed"].append(code)
+        return codes
+
+    @staticmethod
+    def _external_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
+        wanted = sorted({i for i in external_ids if i})
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for external_id, case_id in session.execute(
+                select(CaseRow.external_id, CaseRow.id).where(CaseRow.external_id.in_(chunk))
+            ):
+                found.setdefault(external_id, case_id)
+        return found
 
     # -- changes by the researcher or an officer ------------------------------------------
 
     def set_answer(
         self, actor: User, case_id: int, key: str, value: AnswerInput, *, expected_version: int
-    ) -> None:
-        """Record or change an answer to an exemption or end-use question."""
+    ) -> int:
+        """Record or change an answer to an exemption or end-use question; returns the case's
+        new version. A researcher may change answers until an officer starts the review."""
         _check_answers({key: value})
         now = utcnow()
         with self._transaction() as session:
             case = self._load_case(session, actor, case_id, lock=True)
-            if case.status == "decided" and not actor.is_officer:
+            if not actor.is_officer and case.status != "submitted":
                 raise CaseInputError(
-                    f"{case_ref(case_id)} is decided; ask an officer to reopen it first."
+                    f"{case_ref(case_id)} is {CASE_STATUSES[case.status].lower()}: answers can "
+                    "only be changed before an officer starts the review. Ask the officer."
                 )
-            self._bump_case(session, case, expected_version, now)
+            version = self._bump_case(session, case, expected_version, now)
             existing = next((a for a in case.answers if a.key == key), None)
             before = existing.answer if existing else None
             if existing is None:
@@ -386,6 +696,118 @@ class CaseRepository:
                 detail={"before": before, "after": value.answer, "comment": value.comment},
                 at=now,
             )
+            return version
+
+    def update_case(
+        self,
+        actor: User,
+        case_id: int,
+        *,
+        expected_version: int,
+        title: str | None = None,
+        partner_country: str | None = None,
+        visitor_nationality: str | None = None,
+        visitor_level: str | None = None,
+        abstract: str | None = None,
+        result: SuggestionResult | None = None,
+    ) -> int:
+        """The researcher corrects their case before an officer starts the review: title,
+        partner and visitor details, or the abstract with its new screening (which replaces
+        the suggestions; none has been reviewed yet). ``None`` keeps a field, ``""`` clears
+        it. Returns the case's new version."""
+        if (abstract is None) != (result is None):
+            raise CaseInputError("A changed abstract needs its new screening result.")
+        now = utcnow()
+        with self._transaction() as session:
+            case = self._load_case(session, actor, case_id, lock=True)
+            if case.researcher != actor.username:
+                raise CaseInputError(
+                    f"Only the researcher who owns {case_ref(case_id)} can change it."
+                )
+            if case.status != "submitted":
+                raise CaseInputError(
+                    f"{case_ref(case_id)} is {CASE_STATUSES[case.status].lower()}: it can only "
+                    "be changed before an officer starts the review. Ask the officer."
+                )
+            values: dict[str, Any] = {}
+            if title is not None:
+                title = " ".join(title.split())[:MAX_TITLE_CHARS]
+                if not title:
+                    raise CaseInputError("Give the case a title.")
+                values["title"] = title
+            for name, value in (
+                ("partner_country", partner_country),
+                ("visitor_nationality", visitor_nationality),
+                ("visitor_level", visitor_level),
+            ):
+                if value is not None:
+                    values[name] = value or None
+            if abstract is not None and result is not None:
+                if not abstract.strip():
+                    raise CaseInputError("The abstract is empty.")
+                atas_summary, rules_version = summarise_atas(result)
+                values.update(
+                    abstract=abstract,
+                    result_json=_result_json(result),
+                    list_version=result.list_version,
+                    atas_summary=atas_summary,
+                    rules_version=rules_version,
+                )
+            changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
+            if not changed:
+                return case.version
+            version = self._bump_case(session, case, expected_version, now, values=values)
+            if abstract is not None and result is not None:
+                for row in list(case.suggestions):
+                    session.delete(row)
+                session.flush()
+                for row in _suggestion_rows(result):
+                    row.case_id = case.id
+                    session.add(row)
+            self._audit(
+                session,
+                actor,
+                case,
+                "case_updated",
+                target=case_ref(case_id),
+                detail={
+                    "changed": [c for c in changed if c != "result_json"],
+                    **{k: values[k] for k in changed if k not in ("abstract", "result_json")},
+                },
+                at=now,
+            )
+            return version
+
+    def withdraw(self, actor: User, case_id: int, *, reason: str, expected_version: int) -> int:
+        """The researcher withdraws their case before it is decided; returns its new version."""
+        reason = reason.strip()
+        if not reason:
+            raise CaseInputError("Say why the case is withdrawn.")
+        now = utcnow()
+        with self._transaction() as session:
+            case = self._load_case(session, actor, case_id, lock=True)
+            if case.researcher != actor.username:
+                raise CaseInputError(
+                    f"Only the researcher who owns {case_ref(case_id)} can withdraw it."
+                )
+            if case.status not in ("submitted", "in_review"):
+                raise CaseInputError(
+                    f"{case_ref(case_id)} is {CASE_STATUSES[case.status].lower()}; only a case "
+                    "waiting for review can be withdrawn."
+                )
+            version = self._bump_case(
+                session, case, expected_version, now, values={"status": "withdrawn"}
+            )
+            self._audit(
+                session,
+                actor,
+                case,
+                "case_withdrawn",
+                target=case_ref(case_id),
+                detail={"reason": reason, "status_was": case.status},
+                at=now,
+            )
+            return version
 
     # -- officer actions ------------------------------------------------------------------
 
@@ -397,8 +819,9 @@ class CaseRepository:
         status: str,
         note: str | None,
         expected_version: int,
-    ) -> None:
-        """Confirm or reject one suggested entry (a rejection needs a note)."""
+    ) -> tuple[int, int]:
+        """Confirm or reject one suggested entry (a rejection needs a note); returns the new
+        versions of the suggestion and of its case."""
         require_officer(actor, "confirm or reject suggestions")
         if status not in ("confirmed", "rejected", "pending"):
             raise CaseInputError(f"Unknown review status '{status}'.")
@@ -430,11 +853,8 @@ class CaseRepository:
                 .execution_options(synchronize_session=False)
             ).rowcount
             if changed != 1:
-                raise ConcurrentEditError(
-                    f"{row.code} on {case_ref(case.id)} was changed by someone else while you "
-                    "were looking at it. Nothing was overwritten; check it again and re-save."
-                )
-            self._touch_case(session, case, now, status_if_submitted="in_review")
+                raise self._changed_error(session, case.id, row.code, f"{row.code} on ")
+            case_version = self._touch_case(session, case, now, status_if_submitted="in_review")
             self._audit(
                 session,
                 actor,
@@ -444,9 +864,20 @@ class CaseRepository:
                 detail={"before": before, "after": status, "note": note, "list": row.list_name},
                 at=now,
             )
+            return expected_version + 1, case_version
 
-    def add_entry(self, actor: User, case_id: int, entry: NewEntry, *, note: str | None) -> int:
-        """Add an entry the suggestions missed, confirmed by the officer adding it."""
+    def add_entry(
+        self,
+        actor: User,
+        case_id: int,
+        entry: NewEntry,
+        *,
+        note: str | None,
+        expected_version: int | None = None,
+    ) -> int:
+        """Add an entry the suggestions missed, confirmed by the officer adding it; returns
+        the new suggestion's id. With ``expected_version``, the case must not have changed
+        since the officer opened it."""
         require_officer(actor, "add entries to a case")
         now = utcnow()
         with self._transaction() as session:
@@ -459,6 +890,8 @@ class CaseRepository:
                 raise CaseInputError(
                     f"{entry.code} is already on {case_ref(case_id)}; confirm it there."
                 )
+            if expected_version is not None and case.version != expected_version:
+                raise self._changed_error(session, case.id)
             row = SuggestionRow(
                 case_id=case.id,
                 rank=None,
@@ -503,8 +936,8 @@ class CaseRepository:
         atas_decision: str,
         note: str | None,
         expected_version: int,
-    ) -> None:
-        """Record the officer's decision on the case."""
+    ) -> int:
+        """Record the officer's decision on the case; returns its new version."""
         require_officer(actor, "decide cases")
         if decision not in DECISIONS:
             raise CaseInputError(f"Unknown decision '{decision}'; use one of {list(DECISIONS)}.")
@@ -527,8 +960,10 @@ class CaseRepository:
                     f"Entries {', '.join(confirmed)} are confirmed on this case; reject them "
                     "or choose a 'listed' decision."
                 )
+            if case.status == "withdrawn":
+                raise CaseInputError(f"{case_ref(case_id)} was withdrawn by the researcher.")
             before = {"decision": case.decision, "atas_decision": case.atas_decision}
-            self._bump_case(
+            version = self._bump_case(
                 session,
                 case,
                 expected_version,
@@ -558,9 +993,11 @@ class CaseRepository:
                 },
                 at=now,
             )
+            return version
 
-    def reopen(self, actor: User, case_id: int, *, reason: str, expected_version: int) -> None:
-        """Take a decided case back into review; the earlier decision stays in the audit trail."""
+    def reopen(self, actor: User, case_id: int, *, reason: str, expected_version: int) -> int:
+        """Take a decided case back into review; the earlier decision stays in the audit trail.
+        Returns the case's new version."""
         require_officer(actor, "reopen cases")
         reason = reason.strip()
         if not reason:
@@ -570,7 +1007,9 @@ class CaseRepository:
             case = self._load_case(session, actor, case_id, lock=True)
             if case.status != "decided":
                 raise CaseInputError(f"{case_ref(case_id)} is not decided.")
-            self._bump_case(session, case, expected_version, now, values={"status": "in_review"})
+            version = self._bump_case(
+                session, case, expected_version, now, values={"status": "in_review"}
+            )
             self._audit(
                 session,
                 actor,
@@ -580,18 +1019,26 @@ class CaseRepository:
                 detail={"reason": reason, "decision_was": case.decision},
                 at=now,
             )
+            return version
 
     # -- helpers ----------------------------------------------------------------------------
 
     def _load_case(
-        self, session: Session, actor: User, case_id: int, *, lock: bool = False
+        self,
+        session: Session,
+        actor: User,
+        case_id: int,
+        *,
+        lock: bool = False,
+        load_parts: bool = True,
     ) -> CaseRow:
         """The case, if ``actor`` may see it; ``lock`` holds its row until the transaction ends
         (PostgreSQL; SQLite's immediate transactions already hold the database)."""
+        options = [selectinload(CaseRow.suggestions), selectinload(CaseRow.answers)]
         case = session.get(
             CaseRow,
             case_id,
-            options=[selectinload(CaseRow.suggestions), selectinload(CaseRow.answers)],
+            options=options if load_parts else [defer(CaseRow.result_json)],
             with_for_update=lock,
         )
         if case is None or (not actor.is_officer and case.researcher != actor.username):
@@ -607,7 +1054,8 @@ class CaseRepository:
         now: datetime,
         *,
         values: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> int:
+        """Change the case if it is still at ``expected_version``; its new version."""
         changed = session.execute(
             update(CaseRow)
             .where(CaseRow.id == case.id)
@@ -616,15 +1064,14 @@ class CaseRepository:
             .execution_options(synchronize_session=False)
         ).rowcount
         if changed != 1:
-            raise ConcurrentEditError(
-                f"{case_ref(case.id)} was changed by someone else while you were looking at it. "
-                "Nothing was overwritten; check the case again and re-save."
-            )
+            raise self._changed_error(session, case.id)
+        return expected_version + 1
 
     def _touch_case(
         self, session: Session, case: CaseRow, now: datetime, *, status_if_submitted: str
-    ) -> None:
-        """Record that a part of the case changed (no version check: parts lock themselves)."""
+    ) -> int:
+        """Record that a part of the case changed (no version check: parts lock themselves);
+        the case's new version."""
         values: dict[str, Any] = {"updated_at": now, "version": CaseRow.version + 1}
         session.execute(
             update(CaseRow)
@@ -638,6 +1085,30 @@ class CaseRepository:
             .where(CaseRow.status == "submitted")
             .values(status=status_if_submitted)
             .execution_options(synchronize_session=False)
+        )
+        return session.scalar(select(CaseRow.version).where(CaseRow.id == case.id)) or 0
+
+    @staticmethod
+    def _changed_error(
+        session: Session, case_id: int, target: str | None = None, what: str = ""
+    ) -> ConcurrentEditError:
+        """The refusal of a stale save, naming who changed the record first and when."""
+        query = select(AuditRow).where(AuditRow.case_id == case_id)
+        if target is not None:
+            query = query.where(AuditRow.target == target)
+        last = session.scalars(query.order_by(AuditRow.id.desc()).limit(1)).first()
+        if last is None:
+            who = "someone else"
+        else:
+            who = (
+                f"{last.actor} at {last.at:%Y-%m-%d %H:%M} UTC "
+                f"({action_label(last.action).lower()})"
+            )
+        return ConcurrentEditError(
+            f"{what}{case_ref(case_id)} was changed by {who} after you opened it. Nothing was "
+            "overwritten: reload the case to see the change, then save again.",
+            changed_by=last.actor if last is not None else None,
+            changed_at=last.at if last is not None else None,
         )
 
     @staticmethod
@@ -692,6 +1163,68 @@ def _loads(text: str | None, default: Any) -> Any:
     return json.loads(text) if text else default
 
 
+def _result_json(result: SuggestionResult) -> str:
+    """The screening result as stored with the case. Each candidate's evidence and threshold
+    checks are stored once, on its suggestion row, not again here."""
+    data = result.to_dict()
+    data["controls"] = [
+        {k: v for k, v in candidate.items() if k not in ("evidence", "thresholds")}
+        for candidate in data.get("controls") or ()
+    ]
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _suggestion_rows(result: SuggestionResult) -> list[SuggestionRow]:
+    return [
+        SuggestionRow(
+            rank=rank,
+            code=candidate.code,
+            entry=candidate.entry,
+            list_name=candidate.list_name,
+            title=candidate.title,
+            score=float(candidate.score),
+            reason=candidate.reason,
+            evidence_json=json.dumps([e.to_dict() for e in candidate.evidence], ensure_ascii=False),
+            thresholds_json=json.dumps(
+                [t.to_dict() for t in candidate.thresholds], ensure_ascii=False
+            ),
+            related=",".join(candidate.related),
+            source="suggested",
+            status="pending",
+            version=1,
+        )
+        for rank, candidate in enumerate(result.controls, start=1)
+    ]
+
+
+_SUMMARY_COLUMNS = (
+    CaseRow.id,
+    CaseRow.external_id,
+    CaseRow.title,
+    CaseRow.researcher,
+    CaseRow.researcher_name,
+    CaseRow.status,
+    CaseRow.decision,
+    CaseRow.atas_decision,
+    CaseRow.officer,
+    CaseRow.submitted_at,
+    CaseRow.decided_at,
+    CaseRow.updated_at,
+    CaseRow.version,
+)
+
+
+def _ordered(query: Select, sort: str) -> Select:
+    orders = {
+        "newest": (CaseRow.id.desc(),),
+        "oldest": (CaseRow.id.asc(),),
+        "updated": (CaseRow.updated_at.desc(), CaseRow.id.desc()),
+        "title": (func.lower(CaseRow.title), CaseRow.id.desc()),
+        "researcher": (CaseRow.researcher_name, CaseRow.id.desc()),
+    }
+    return query.order_by(*orders[sort])
+
+
 def _suggestion_record(row: SuggestionRow) -> SuggestionRecord:
     return SuggestionRecord(
         id=row.id,
@@ -715,7 +1248,7 @@ def _suggestion_record(row: SuggestionRow) -> SuggestionRecord:
     )
 
 
-def _case_record(row: CaseRow) -> CaseRecord:
+def _case_record(row: CaseRow, *, with_result: bool = True) -> CaseRecord:
     suggestions: Sequence[SuggestionRow] = sorted(
         row.suggestions, key=lambda s: (s.rank is None, s.rank or 0, s.id)
     )
@@ -743,7 +1276,7 @@ def _case_record(row: CaseRow) -> CaseRecord:
         list_version=row.list_version,
         rules_version=row.rules_version,
         atas_summary=row.atas_summary,
-        result=_loads(row.result_json, {}),
+        result=_loads(row.result_json, {}) if with_result else {},
         version=row.version,
         suggestions=tuple(_suggestion_record(s) for s in suggestions),
         answers=tuple(

@@ -7,6 +7,19 @@ CASE_STATUSES: dict[str, str] = {
     "submitted": "Submitted, waiting for review",
     "in_review": "In review",
     "decided": "Decided",
+    "withdrawn": "Withdrawn by the researcher",
+}
+
+#: Statuses in which a case still waits for an officer.
+OPEN_STATUSES: tuple[str, ...] = ("submitted", "in_review")
+
+#: How a list of cases can be ordered: key -> label.
+CASE_SORTS: dict[str, str] = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "updated": "Recently changed first",
+    "title": "Title (A–Z)",
+    "researcher": "Researcher (A–Z)",
 }
 
 SUGGESTION_STATUSES: dict[str, str] = {
