@@ -83,7 +83,7 @@ def test_export_excel_sheets_rows_and_styling(repo, tmp_path):
         ("6E002", "Rejected", "no tech"),
     ]
     assert suggestions[0]["Score"] == pytest.approx(1.0)
-    assert "'Fibre laser' ~ 'fibre laser'" in suggestions[0]["Evidence"]
+    assert suggestions[0]["Evidence"] == "'Fibre laser' (lexical 1.000)"
     assert "What is the output power?" in suggestions[0]["Thresholds"]
 
     audit = rows_as_dicts(workbook["Audit trail"])

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import getpass
+import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from exportctl.appconfig import database_url
 from exportctl.auth import User, hash_password
+from exportctl.cases.records import CaseFilter
 from exportctl.cases.repository import CaseRepository
+from exportctl.cases.vocabulary import CASE_STATUSES, DECISIONS
 from exportctl.export_excel import write_workbook
 
 
@@ -35,18 +40,76 @@ from exportctl.export_excel import write_workbook
     default=None,
     help="Name recorded in the audit trail for this export [default: your login name].",
 )
-def export_command(output: Path, url: str | None, officer: str | None) -> None:
-    """Export all cases, suggestions and the audit trail to an Excel workbook."""
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(list(CASE_STATUSES)),
+    help="Only cases with this status (repeat for several).",
+)
+@click.option(
+    "--decision",
+    "decisions",
+    multiple=True,
+    type=click.Choice(list(DECISIONS)),
+    help="Only cases with this decision (repeat for several).",
+)
+@click.option("--researcher", default=None, help="Only this researcher's cases (user name).")
+@click.option("--entry", default=None, help="Only cases with this entry suggested or added.")
+@click.option(
+    "--submitted-from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only cases submitted on or after this date.",
+)
+@click.option(
+    "--submitted-to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Only cases submitted on or before this date.",
+)
+def export_command(
+    output: Path,
+    url: str | None,
+    officer: str | None,
+    statuses: tuple[str, ...],
+    decisions: tuple[str, ...],
+    researcher: str | None,
+    entry: str | None,
+    submitted_from: datetime | None,
+    submitted_to: datetime | None,
+) -> None:
+    """Export cases, their suggestions and the audit trail to an Excel workbook (all cases,
+    or those the options select)."""
     username = officer or f"cli:{getpass.getuser()}"
     actor = User(username=username, name=username, role="officer")
+    case_filter = CaseFilter(
+        statuses=statuses,
+        decisions=decisions,
+        researcher=researcher,
+        entry=entry,
+        submitted_from=submitted_from.date() if submitted_from else None,
+        submitted_to=submitted_to.date() if submitted_to else None,
+    )
     repository = CaseRepository.open(url or database_url())
     try:
-        data = repository.export_data(actor)
+        stream = repository.export_stream(actor, case_filter)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with tqdm(
+            total=stream.case_count,
+            unit="case",
+            desc="Exporting",
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            written = write_workbook(
+                stream, output, progress=lambda done, _total: bar.update(done - bar.n)
+            )
     finally:
         repository.dispose()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    write_workbook(data, output)
-    click.echo(f"Wrote {len(data.cases)} cases and {len(data.audit)} audit events to {output}")
+    click.echo(
+        f"Wrote {written} cases and {stream.audit_count} audit events to {output}"
+        + (f" ({stream.scope})" if stream.scope != "all cases" else "")
+    )
 
 
 @click.command("hash-password")
