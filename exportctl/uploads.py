@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -79,9 +79,11 @@ class Document:
 @dataclass(frozen=True)
 class BatchRow:
     row: int  # 1-based row number in the file (after the header)
-    id: str
+    id: str  # the file's id, or "row-<n>" when the file has none
     title: str
     text: str
+    external_id: str | None = None  # the file's id only: stored with the case
+    owner: str | None = None  # the researcher column's value, as written
 
 
 @dataclass(frozen=True)
@@ -224,11 +226,12 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
 
 _ID_NAMES = ("id", "case id", "reference", "ref", "project id", "grant id")
 _TITLE_NAMES = ("title", "project title", "project", "name")
-_TEXT_NAMES = ("abstract", "text", "summary", "description")
+_TEXT_NAMES = ("abstract", "text", "summary", "description", "project summary")
 
 
 def guess_columns(columns: Sequence[str]) -> dict[str, str | None]:
-    """Likely id, title and text columns by name (the user confirms them)."""
+    """The id, title and text columns found by their names (the user confirms them); a column
+    is never guessed from its position."""
 
     def pick(names: Sequence[str]) -> str | None:
         lowered = {re.sub(r"[_\s]+", " ", c.strip().lower()): c for c in columns}
@@ -243,9 +246,10 @@ def batch_rows(
     text_column: str,
     id_column: str | None = None,
     title_column: str | None = None,
+    owner_column: str | None = None,
 ) -> BatchTable:
     """The abstracts of a batch table, by the columns the user chose."""
-    chosen = [c for c in (id_column, title_column, text_column) if c]
+    chosen = [c for c in (id_column, title_column, text_column, owner_column) if c]
     missing = [c for c in chosen if c not in frame.columns]
     if missing:
         raise UploadError(
@@ -264,8 +268,8 @@ def batch_rows(
     skipped: list[str] = []
     for index, record in enumerate(frame.to_dict("records"), start=1):
         text = str(record[text_column]).strip()
-        row_id = str(record[id_column]).strip() if id_column else ""
-        row_id = row_id or f"row-{index}"
+        external_id = " ".join(str(record[id_column]).split()) if id_column else ""
+        row_id = external_id or f"row-{index}"
         if not text:
             skipped.append(f"{row_id}: no text in '{text_column}'")
             continue
@@ -274,7 +278,17 @@ def batch_rows(
             continue
         title = str(record[title_column]).strip() if title_column else ""
         title = title or _title_from(text)
-        rows.append(BatchRow(row=index, id=row_id, title=title, text=text))
+        owner = str(record[owner_column]).strip() if owner_column else ""
+        rows.append(
+            BatchRow(
+                row=index,
+                id=row_id,
+                title=title,
+                text=text,
+                external_id=external_id or None,
+                owner=owner or None,
+            )
+        )
     if not rows:
         raise UploadError(f"No row of the file has text in the column '{text_column}'.")
     return BatchTable(rows=tuple(rows), skipped=tuple(skipped))
@@ -283,3 +297,39 @@ def batch_rows(
 def _title_from(text: str, words: int = 10) -> str:
     parts = text.split()
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """The rows of a batch that may become cases, and the rows refused, each with why."""
+
+    rows: tuple[BatchRow, ...]
+    refused: tuple[str, ...] = ()
+
+
+def check_batch(
+    table: BatchTable,
+    *,
+    existing: Mapping[str, str],
+    is_researcher: Callable[[str], bool] | None,
+) -> BatchPlan:
+    """Refuse the rows that must not become cases: an id that already names a case in the
+    organisation (``existing``: id -> that case's reference), never a silent duplicate; an
+    owner who is not a known researcher (``is_researcher``; ``None`` when no owner column was
+    chosen). Each refusal names the row."""
+    rows: list[BatchRow] = []
+    refused: list[str] = []
+    for row in table.rows:
+        where = f"row {row.row} ({row.id})"
+        if row.external_id is not None and row.external_id in existing:
+            refused.append(
+                f"{where}: the id is already case {existing[row.external_id]}; change the id "
+                "or leave the row out"
+            )
+        elif is_researcher is not None and row.owner is None:
+            refused.append(f"{where}: no researcher given")
+        elif is_researcher is not None and not is_researcher(row.owner or ""):
+            refused.append(f"{where}: '{row.owner}' is not a known researcher's user name")
+        else:
+            rows.append(row)
+    return BatchPlan(rows=tuple(rows), refused=tuple(refused))
