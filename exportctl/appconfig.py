@@ -46,3 +46,26 @@ BATCH_TYPES = ("csv", "xlsx")
 
 #: Excel cannot hold more than this many characters in a cell.
 EXCEL_MAX_CELL_CHARS = 32_767
+
+
+#: Local sign-in sessions. The browser keeps a signed token (a cookie) naming a session that the
+#: server records, so a reload keeps the sign-in; it ends on sign-out, after this many minutes
+#: without use, and at the latest after ``SESSION_MAX_HOURS``.
+SESSION_COOKIE = "exportctl_session"
+DEFAULT_SESSION_IDLE_MINUTES = 60
+DEFAULT_SESSION_MAX_HOURS = 12
+
+
+def session_idle_minutes() -> int:
+    return int(os.environ.get("EXPORTCTL_SESSION_IDLE_MINUTES") or DEFAULT_SESSION_IDLE_MINUTES)
+
+
+def session_max_hours() -> int:
+    return int(os.environ.get("EXPORTCTL_SESSION_MAX_HOURS") or DEFAULT_SESSION_MAX_HOURS)
+
+
+def session_secret_file() -> Path:
+    """Where the key that signs session tokens is kept (made on first use) unless
+    ``EXPORTCTL_SESSION_SECRET`` gives it. Every app server of one deployment needs the same."""
+    value = os.environ.get("EXPORTCTL_SESSION_SECRET_FILE")
+    return Path(value).expanduser() if value else VAR_DIR / "session-secret"
