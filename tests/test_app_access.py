@@ -46,14 +46,14 @@ def test_app_access_signed_out_sees_only_sign_in():
     assert "Demo accounts" in texts(at)
 
 
-@pytest.mark.parametrize("page", ["review", "batch", "export_page"])
+@pytest.mark.parametrize("page", ["review", "overview", "batch", "export_page"])
 def test_app_access_researcher_cannot_reach_officer_pages(page):
     at = app_as(DEMO_RESEARCHER)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(f"exportctl/webapp/pages/{page}.py")
 
 
-@pytest.mark.parametrize("page", ["review", "batch", "export_page"])
+@pytest.mark.parametrize("page", ["review", "overview", "batch", "export_page"])
 def test_app_access_officer_page_called_directly_stops_researcher(page):
     """Even if a page were reached, its render() refuses a researcher before any action."""
 
@@ -78,6 +78,7 @@ def test_app_access_pages_by_role():
     assert [p.url_path for p in pages_for(DEMO_OFFICER)] == [
         "review",
         "screen",
+        "overview",
         "batch",
         "browse",
         "export",

@@ -1,25 +1,33 @@
 """Pieces shared by several pages: the disclaimer, a suggested entry with its evidence, the
-ATAS section. All user text goes through :mod:`exportctl.webapp.display` (escaped)."""
+ATAS section, case filters and the case picker. All user text goes through
+:func:`exportctl.webapp.display.plain` or :func:`~exportctl.webapp.display.highlight_html`
+(escaped), never straight into Markdown."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from exportctl.cases.records import CaseFilter, CasePage, CaseSummary
+from exportctl.cases.vocabulary import CASE_SORTS, DECISIONS
 from exportctl.errors import UnknownCodeError
 from exportctl.lists.model import LIST_NAMES
 from exportctl.lists.store import ControlList
 from exportctl.suggest.result import DISCLAIMER
 from exportctl.webapp.display import (
     clause_path_html,
+    clause_title,
     clause_words,
     evidence_spans,
     highlight_html,
-    md_escape,
     note_html,
+    plain,
     shorten,
     threshold_label,
 )
@@ -42,7 +50,8 @@ def candidate_label(rank: int | None, candidate: Mapping[str, Any], extra: str =
     score = candidate.get("score")
     score_text = f" · score {score:.2f}" if isinstance(score, int | float) else ""
     prefix = f"{rank}. " if rank is not None else ""
-    return f"{prefix}{candidate['code']} — {candidate.get('title', '')}{score_text}{extra}"
+    title = plain(shorten(str(candidate.get("title", "")), 120))
+    return f"{prefix}{plain(candidate['code'])} — {title}{score_text}{extra}"
 
 
 def candidate_details(
@@ -53,8 +62,10 @@ def candidate_details(
     evidence = list(candidate.get("evidence") or ())
     list_name = str(candidate.get("list_name", ""))
     st.caption(
-        f"{LIST_NAMES.get(list_name, list_name)} · entry {candidate.get('entry', '')}"
-        + (f" · brought in by {candidate['via']}" if candidate.get("via") else "")
+        plain(
+            f"{LIST_NAMES.get(list_name, list_name)} · entry {candidate.get('entry', '')}"
+            + (f" · brought in by {candidate['via']}" if candidate.get("via") else "")
+        )
     )
     if candidate.get("reason"):
         text_block(f"Why: {candidate['reason']}")
@@ -96,8 +107,8 @@ def candidate_details(
         st.markdown("**Related software and technology entries**")
         for code in related:
             related_clause = _clause(clist, code)
-            title = related_clause.text if related_clause is not None else ""
-            st.markdown(f"- `{code}` {md_escape(title[:160])}")
+            title = clause_title(related_clause.text) if related_clause is not None else ""
+            st.markdown(f"- `{plain(code)}` {plain(title)}")
 
 
 def _notes_and_definitions(code: str, clist: ControlList) -> None:
@@ -115,7 +126,7 @@ def _notes_and_definitions(code: str, clist: ControlList) -> None:
     if definitions:
         st.markdown("**Definitions**")
         for definition in definitions:
-            st.markdown(f'- **"{md_escape(definition.term)}"**: {md_escape(definition.text)}')
+            st.markdown(f'- **"{plain(definition.term)}"**: {plain(definition.text)}')
 
 
 def _clause(clist: ControlList | None, code: str):
@@ -153,20 +164,190 @@ def atas_section(subjects: Sequence[Mapping[str, Any]], atas: Mapping[str, Any] 
         return
     outcome = str(atas.get("result", ""))
     show = {"required": st.error, "check": st.warning}.get(outcome, st.success)
-    show(f"ATAS assessment: **{outcome}** (rules version {atas.get('rules_version', '?')})")
-    for reason in atas.get("reasons") or ():
-        st.markdown(f"- {md_escape(str(reason))}")
-    if atas.get("caveat"):
-        st.caption(str(atas["caveat"]))
-
-
-def case_picker(cases: Sequence[Any], rows: Sequence[Mapping[str, Any]], *, key: str) -> int | None:
-    """A table of cases (one row each, as given) and a picker to open one; its id or None."""
-    st.dataframe(pd.DataFrame(list(rows)), hide_index=True, width="stretch")
-    by_id = {case.id: case for case in cases}
-    return st.selectbox(
-        "Open case",
-        options=list(by_id),
-        format_func=lambda i: f"{by_id[i].ref} — {shorten(by_id[i].title, 70)}",
-        key=key,
+    show(
+        f"ATAS assessment: **{plain(outcome)}** "
+        f"(rules version {plain(atas.get('rules_version', '?'))})"
     )
+    for reason in atas.get("reasons") or ():
+        st.markdown(f"- {plain(reason)}")
+    if atas.get("caveat"):
+        st.caption(plain(atas["caveat"]))
+
+
+# -- case lists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListState:
+    """What a case list shows: its filter, order and page."""
+
+    case_filter: CaseFilter
+    sort: str
+    offset: int
+    limit: int
+
+
+def reset_list_page(key: str) -> None:
+    """Back to the first page of the case list ``key`` (its filter changed)."""
+    st.session_state[f"{key}_offset"] = 0
+
+
+def _move(key: str, step: int) -> None:
+    st.session_state[f"{key}_offset"] = max(0, st.session_state.get(f"{key}_offset", 0) + step)
+
+
+def case_filter_controls(
+    *,
+    key: str,
+    researchers: Sequence[tuple[str, str]] | None,
+    statuses: tuple[str, ...] = (),
+    page_size: int = 50,
+) -> ListState:
+    """Filter and order widgets of a case list (decision, researcher, entry, dates, words);
+    ``statuses`` comes from the caller's own status choice. Changing any of them goes back
+    to the first page."""
+    active = any(
+        st.session_state.get(f"{key}_f_{name}")
+        for name in ("decision", "researcher", "entry", "from", "to", "text")
+    )
+    with st.expander("Filter and sort", expanded=active, key=f"{key}_filters"):
+        first, second, third = st.columns(3)
+        with first:
+            text = st.text_input(
+                "Case, id or title words",
+                key=f"{key}_f_text",
+                placeholder="e.g. C-00012 or laser",
+                on_change=reset_list_page,
+                args=(key,),
+            )
+            entry = st.text_input(
+                "Entry suggested or confirmed",
+                key=f"{key}_f_entry",
+                placeholder="e.g. 6A005",
+                on_change=reset_list_page,
+                args=(key,),
+            )
+        with second:
+            decisions = st.multiselect(
+                "Decision",
+                options=list(DECISIONS),
+                format_func=DECISIONS.__getitem__,
+                key=f"{key}_f_decision",
+                on_change=reset_list_page,
+                args=(key,),
+            )
+            researcher = None
+            if researchers is not None:
+                names = dict(researchers)
+                researcher = st.selectbox(
+                    "Researcher",
+                    options=list(names),
+                    format_func=lambda u: f"{names[u]} ({u})" if names[u] != u else u,
+                    index=None,
+                    placeholder="Anyone",
+                    key=f"{key}_f_researcher",
+                    on_change=reset_list_page,
+                    args=(key,),
+                )
+        with third:
+            submitted_from = st.date_input(
+                "Submitted from",
+                value=None,
+                key=f"{key}_f_from",
+                on_change=reset_list_page,
+                args=(key,),
+            )
+            submitted_to = st.date_input(
+                "Submitted up to",
+                value=None,
+                key=f"{key}_f_to",
+                on_change=reset_list_page,
+                args=(key,),
+            )
+            sort = st.selectbox(
+                "Order",
+                options=list(CASE_SORTS),
+                format_func=CASE_SORTS.__getitem__,
+                key=f"{key}_sort",
+                on_change=reset_list_page,
+                args=(key,),
+            )
+    case_filter = CaseFilter(
+        statuses=statuses,
+        decisions=tuple(decisions or ()),
+        researcher=researcher,
+        entry=(entry or "").strip() or None,
+        submitted_from=submitted_from if isinstance(submitted_from, date) else None,
+        submitted_to=submitted_to if isinstance(submitted_to, date) else None,
+        text=(text or "").strip() or None,
+    )
+    return ListState(
+        case_filter=case_filter,
+        sort=sort or "newest",
+        offset=st.session_state.get(f"{key}_offset", 0),
+        limit=page_size,
+    )
+
+
+def case_table(page: CasePage, rows: Sequence[Mapping[str, Any]], *, key: str) -> None:
+    """One page of cases as a table (plain text cells), with the pager under it."""
+    st.dataframe(pd.DataFrame(list(rows)), hide_index=True, width="stretch", key=f"{key}_table")
+    if page.total <= page.limit and page.offset == 0:
+        st.caption(f"{page.total:,} case" + ("" if page.total == 1 else "s"))
+        return
+    first = page.offset + 1 if page.total else 0
+    last = min(page.offset + page.limit, page.total)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(
+            "‹ Previous",
+            key=f"{key}_prev",
+            disabled=page.offset == 0,
+            on_click=_move,
+            args=(key, -page.limit),
+        )
+        st.caption(f"Cases {first:,}–{last:,} of {page.total:,} · page {page.page} of {page.pages}")
+        st.button(
+            "Next ›",
+            key=f"{key}_next",
+            disabled=last >= page.total,
+            on_click=_move,
+            args=(key, page.limit),
+        )
+
+
+def case_choice_label(case: CaseSummary) -> str:
+    """How a case is named in a picker (plain text: select options are not Markdown)."""
+    return f"{case.ref} — {shorten(case.title, 70)}"
+
+
+def unsaved_guard(unsaved: bool, run: int) -> None:
+    """Ask before the tab is reloaded or closed while this page holds unsaved edits, or while
+    a text box holds typing not yet applied (Streamlit then shows 'Press Enter to apply').
+
+    ``run`` counts the session's script runs; the browser keeps it as
+    ``window.__exportctlRuns``, so a test can wait for a rerun to finish instead of sleeping."""
+    st.html(
+        "<script>"
+        f"window.__exportctlUnsaved = {'true' if unsaved else 'false'};"
+        f"window.__exportctlRuns = {int(run)};"
+        "if (!window.__exportctlGuard) { window.__exportctlGuard = true;"
+        " window.addEventListener('beforeunload', function (event) {"
+        "  const typing = document.querySelector('[data-testid=\"InputInstructions\"]');"
+        "  if (window.__exportctlUnsaved || (typing && typing.textContent.trim())) {"
+        "   event.preventDefault(); event.returnValue = ''; return ''; } }); }"
+        "</script>",
+        unsafe_allow_javascript=True,
+        width=1,
+    )
+
+
+def facts_table(facts: Mapping[str, str], *, key: str | None = None) -> None:
+    """A small two-column table of labels and (escaped) values."""
+    rows = "".join(
+        f'<tr><th style="text-align: left; padding: 2px 12px 2px 0; font-weight: 600; '
+        f'vertical-align: top; white-space: nowrap">{html.escape(label)}</th>'
+        f'<td style="padding: 2px 0">{html.escape(str(value))}</td></tr>'
+        for label, value in facts.items()
+    )
+    css_class = f' class="facts-{html.escape(key)}"' if key else ""
+    st.html(f'<table{css_class} style="border-collapse: collapse">{rows}</table>')

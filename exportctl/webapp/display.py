@@ -1,8 +1,16 @@
-"""Safe HTML for highlighted text, and short labels (pure functions, no Streamlit).
+"""Safe text for every page: escaping, highlighted text, short labels (pure functions, no
+Streamlit).
 
-Abstracts come from users and may contain HTML or script: everything is escaped first, and the
-only markup added is ``<mark>`` around matched words. Streamlit's ``st.html`` sanitises the
-result once more and never runs scripts.
+Text from users (abstracts, titles, notes, answers, comments, ids, file names, user names) may
+hold HTML, script or Markdown. None of it is ever rendered:
+
+- inside anything Streamlit reads as Markdown (``st.markdown``, captions, alerts, headers,
+  labels of expanders, buttons, radios and tabs) it goes through :func:`plain`, which escapes
+  every Markdown and Streamlit-directive character, so an image link stays text and fetches
+  nothing;
+- shown as a block with ``st.html`` it goes through :func:`highlight_html` (HTML-escaped; the
+  only markup added is ``<mark>`` around matched words). Streamlit sanitises that once more and
+  never runs its scripts.
 """
 
 from __future__ import annotations
@@ -119,9 +127,32 @@ def clause_path_html(nodes: Sequence[tuple[str, int, str]], words: Iterable[str]
     return "".join(lines)
 
 
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$:"})
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_{}[]()#+-.!|<>~$:&=\"'^"})
 
 
-def md_escape(text: str) -> str:
-    """Text inside Markdown (titles, list text) without its characters becoming markup."""
-    return " ".join(str(text).split()).translate(_MD_SPECIAL)
+#: Streamlit's Markdown also turns bare web and e-mail addresses into links (GitHub's
+#: "autolink literals"), after escapes are read; a word joiner (U+2060, invisible) inside
+#: ``://``, ``www.`` and ``@`` keeps them text.
+_WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(?=://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+
+
+def plain(text: object) -> str:
+    """User text for anything Streamlit reads as Markdown: every character that could become
+    markup (links, images, emphasis, HTML, ``:directives:``, ``$maths$``) is escaped, bare
+    addresses are kept from becoming links, and line breaks become spaces. The one escaping
+    helper of every page."""
+    flat = _AUTOLINK.sub(_WORD_JOINER, " ".join(str(text).split()))
+    return flat.translate(_MD_SPECIAL)
+
+
+#: The earlier name of :func:`plain`.
+md_escape = plain
+
+_REGIME_TAIL = re.compile(r"(?:\s*\[[A-Z]{1,4}[0-9A-Z.]*\*?\]?(?:\s+to\s+\[[^\]]*\]?)?)+\s*$")
+
+
+def clause_title(text: str, limit: int = 160) -> str:
+    """A clause's words as a one-line title: without the export-regime markers
+    (``[WS*]``, ``[M1E*] to [M20E*]``) that the list prints after some clauses."""
+    return shorten(_REGIME_TAIL.sub("", text), limit)

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from exportctl.appconfig import database_url, users_file
+from exportctl.appconfig import database_url, session_secret_file, users_file
 from exportctl.auth import LocalAccounts
 from exportctl.cases.repository import CaseRepository
+from exportctl.cases.sessions import SignInSessions
 from exportctl.lists.store import ControlList
+from exportctl.webapp.tokens import load_secret
 
 if TYPE_CHECKING:
     from exportctl.suggest.engine import Suggester
@@ -51,3 +53,18 @@ def local_accounts() -> LocalAccounts:
     path = users_file()
     modified = path.stat().st_mtime if path.exists() else 0.0
     return _accounts(str(path), modified)
+
+
+def sign_ins() -> SignInSessions:
+    """Local sign-in sessions, kept in the case database."""
+    return SignInSessions(repository().engine)
+
+
+@st.cache_resource(show_spinner=False)
+def _secret(path: str) -> bytes:
+    return load_secret(Path(path))
+
+
+def session_secret() -> bytes:
+    """The key that signs session tokens."""
+    return _secret(str(session_secret_file()))

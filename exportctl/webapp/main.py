@@ -1,4 +1,4 @@
-"""The app's frame: page setup, sign-in, and the pages each role may use."""
+"""The app's frame: page setup, sign-in, deep links, and the pages each role may use."""
 
 from __future__ import annotations
 
@@ -8,10 +8,21 @@ from pathlib import Path
 import streamlit as st
 
 from exportctl.auth import AuthError, Role, User
-from exportctl.webapp import engines
-from exportctl.webapp.session import auth_settings, current_user, sign_out
+from exportctl.webapp import components, engines
+from exportctl.webapp.display import plain
+from exportctl.webapp.session import (
+    auth_settings,
+    current_user,
+    keep_session_in_browser,
+    sign_in_page,
+    sign_out,
+)
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
+
+#: Pages set this while they hold edits not saved yet; the browser then asks before a reload.
+UNSAVED_KEY = "page_unsaved"
+RUNS_KEY = "page_runs"
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("review.py", "Review", ":material/fact_check:", "review", ("officer",)),
     PageSpec("screen.py", "Screen", ":material/search:", "screen", ("researcher", "officer")),
     PageSpec("my_cases.py", "My cases", ":material/folder_open:", "my-cases", ("researcher",)),
+    PageSpec("overview.py", "Overview", ":material/monitoring:", "overview", ("officer",)),
     PageSpec("batch.py", "Batch", ":material/table_view:", "batch", ("officer",)),
     PageSpec(
         "browse.py", "Browse lists", ":material/account_tree:", "browse", ("researcher", "officer")
@@ -34,10 +46,26 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("export_page.py", "Export", ":material/download:", "export", ("officer",)),
 )
 
+#: Where a link with ``?case=`` or ``?code=`` but no page opens, per role.
+_LINK_PAGES: dict[str, dict[Role, str]] = {
+    "case": {"officer": "review", "researcher": "my-cases"},
+    "code": {"officer": "browse", "researcher": "browse"},
+}
+
 
 def pages_for(user: User) -> list[PageSpec]:
     """The pages ``user`` may open, the first being their start page."""
     return [page for page in PAGES if user.role in page.roles]
+
+
+def start_page(user: User, query: dict[str, str]) -> PageSpec:
+    """The page a bare address opens: the one a deep link names, else the role's first."""
+    specs = pages_for(user)
+    for parameter, targets in _LINK_PAGES.items():
+        if query.get(parameter):
+            wanted = targets[user.role]
+            return next(spec for spec in specs if spec.url_path == wanted)
+    return specs[0]
 
 
 def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
@@ -50,6 +78,14 @@ def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
     )
 
 
+def _signed_out() -> None:
+    """Signed out, every page's address shows the sign-in form, and the address (with its
+    ``?case=`` or ``?code=``) is kept, so the page opens once the user has signed in."""
+    pages = [st.Page(sign_in_page, title="Sign in", url_path="signin", default=True)]
+    pages += [st.Page(sign_in_page, title="Sign in", url_path=spec.url_path) for spec in PAGES]
+    st.navigation(pages, position="hidden").run()
+
+
 def run() -> None:
     st.set_page_config(page_title="exportctl", page_icon="⚖️", layout="wide")
     try:
@@ -59,16 +95,21 @@ def run() -> None:
         st.stop()
     user = current_user(settings)
     if user is None:
-        st.navigation(
-            [st.Page(PAGES_DIR / "signin.py", title="Sign in", url_path="signin", default=True)],
-            position="hidden",
-        ).run()
+        _signed_out()
         return
     with st.sidebar:
-        st.markdown(f"**{user.name}**  \n{user.role.capitalize()} · `{user.username}`")
+        st.markdown(f"**{plain(user.name)}**  \n{user.role.capitalize()} · {plain(user.username)}")
         if st.button("Sign out", key="signout"):
             sign_out()
         if settings.mode == "local" and engines.local_accounts().demo:
             st.caption("Demo sign-in: change the accounts before real use.")
-    specs = pages_for(user)
-    st.navigation([_page(spec, default=i == 0) for i, spec in enumerate(specs)]).run()
+    start = start_page(user, {k: st.query_params.get(k, "") for k in _LINK_PAGES})
+    page = st.navigation([_page(spec, default=spec == start) for spec in pages_for(user)])
+    st.session_state[UNSAVED_KEY] = False
+    page.run()
+    st.session_state[RUNS_KEY] = st.session_state.get(RUNS_KEY, 0) + 1
+    with st.sidebar:
+        keep_session_in_browser()
+        components.unsaved_guard(
+            bool(st.session_state.get(UNSAVED_KEY)), st.session_state[RUNS_KEY]
+        )
