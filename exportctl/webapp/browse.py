@@ -1,5 +1,6 @@
 """Browse: search the control lists and walk them as a tree; open any clause with its notes and
-definitions. The open clause is in the address (``?code=3A001.a``) so it can be shared."""
+definitions. The open clause is in the address (``?code=3A001.a``) so it can be shared, and such
+an address opens the clause (after sign-in, if needed)."""
 
 from __future__ import annotations
 
@@ -9,24 +10,55 @@ from exportctl.errors import UnknownCodeError
 from exportctl.lists.model import LIST_NAMES, Clause
 from exportctl.lists.store import ControlList
 from exportctl.webapp import components, engines
-from exportctl.webapp.display import clause_path_html, note_html, shorten
+from exportctl.webapp.display import clause_path_html, note_html, plain, shorten
 from exportctl.webapp.session import require_user
 
 CODE_KEY = "browse_code"
+LIST_KEY = "browse_list"
+ENTRY_KEY = "browse_entry"
+#: The list Browse opens on when no clause is open: the one most research falls under.
+DEFAULT_LIST = "dual-use"
 
 
 def _open(code: str) -> None:
+    """Open ``code`` (a button's callback): the address and the list and entry choices follow."""
     st.session_state[CODE_KEY] = code
     st.query_params["code"] = code
+    _show_in_tree(engines.control_list(), code)
+
+
+def _show_in_tree(clist: ControlList, code: str) -> None:
+    if code not in clist:
+        return
+    clause = clist.get(code)
+    st.session_state[LIST_KEY] = clause.list_name
+    st.session_state[ENTRY_KEY] = clause.entry
+    st.session_state["browse_last_entry"] = clause.entry
+
+
+def _on_list() -> None:
+    """Another list: its entries, and no clause of the old list left open."""
+    st.session_state[ENTRY_KEY] = None
+    st.session_state.pop(CODE_KEY, None)
+    st.session_state.pop("browse_last_entry", None)
+    if "code" in st.query_params:
+        del st.query_params["code"]
+
+
+def _follow_address(clist: ControlList) -> None:
+    """Open the clause the address names when it is not the one open (a shared link)."""
+    wanted = st.query_params.get("code")
+    if wanted and wanted != st.session_state.get(CODE_KEY):
+        st.session_state[CODE_KEY] = wanted
+        _show_in_tree(clist, wanted)
 
 
 def render() -> None:
     require_user()
     clist = engines.control_list()
     st.title("Browse the control lists")
-    st.caption(f"{clist.version} · {len(clist):,} clauses")
-    if CODE_KEY not in st.session_state and st.query_params.get("code"):
-        st.session_state[CODE_KEY] = st.query_params["code"]
+    st.caption(f"{plain(clist.version)} · {len(clist):,} clauses")
+    _follow_address(clist)
     left, right = st.columns([2, 3], gap="large")
     with left:
         _tree(clist)
@@ -48,7 +80,7 @@ def _search(clist: ControlList) -> None:
         st.caption("Nothing found.")
     for clause in results:
         st.button(
-            f"{clause.code} — {shorten(clause.text, 70)}",
+            plain(f"{clause.code} — {shorten(clause.text, 70)}"),
             key=f"browse_hit_{clause.code}",
             on_click=_open,
             args=(clause.code,),
@@ -59,8 +91,14 @@ def _search(clist: ControlList) -> None:
 def _tree(clist: ControlList) -> None:
     st.markdown("**Browse by list**")
     list_names = [name for name in LIST_NAMES if clist.entries(name)]
+    if st.session_state.get(LIST_KEY) not in list_names:
+        st.session_state[LIST_KEY] = DEFAULT_LIST if DEFAULT_LIST in list_names else list_names[0]
     list_name = st.selectbox(
-        "List", options=list_names, format_func=LIST_NAMES.__getitem__, key="browse_list"
+        "List",
+        options=list_names,
+        format_func=LIST_NAMES.__getitem__,
+        key=LIST_KEY,
+        on_change=_on_list,
     )
     entries = clist.entries(list_name)
     by_code = {c.code: c for c in entries}
@@ -68,38 +106,41 @@ def _tree(clist: ControlList) -> None:
         "Entry",
         options=list(by_code),
         format_func=lambda c: f"{c} — {shorten(by_code[c].text, 60)}",
-        key="browse_entry",
+        key=ENTRY_KEY,
         index=None,
         placeholder="Choose an entry",
     )
     if entry and st.session_state.get("browse_last_entry") != entry:
         st.session_state["browse_last_entry"] = entry
-        _open(entry)
+        st.session_state[CODE_KEY] = entry
+        st.query_params["code"] = entry
 
 
 def _clause(clist: ControlList, code: str) -> None:
     try:
         clause = clist.get(code)
     except UnknownCodeError as error:
-        st.error(error.message)
+        st.error(plain(error.message))
         for nearest in error.nearest:
-            st.button(nearest, key=f"browse_near_{nearest}", on_click=_open, args=(nearest,))
+            st.button(plain(nearest), key=f"browse_near_{nearest}", on_click=_open, args=(nearest,))
         return
     ancestors = clist.ancestors(clause.code)
     if ancestors:
         with st.container(horizontal=True):
             for parent in ancestors:
                 st.button(
-                    f"↑ {parent.code}",
+                    f"↑ {plain(parent.code)}",
                     key=f"browse_up_{parent.code}",
                     on_click=_open,
                     args=(parent.code,),
                 )
-    st.subheader(clause.code)
+    st.subheader(plain(clause.code))
     st.caption(
-        f"{LIST_NAMES.get(clause.list_name, clause.list_name)}"
-        + (f" · {clause.page_label}" if clause.page_label else "")
-        + (f" · regimes {' '.join(clause.regimes)}" if clause.regimes else "")
+        plain(
+            f"{LIST_NAMES.get(clause.list_name, clause.list_name)}"
+            + (f" · {clause.page_label}" if clause.page_label else "")
+            + (f" · regimes {' '.join(clause.regimes)}" if clause.regimes else "")
+        )
     )
     st.markdown("**Text with its parents**")
     nodes = [(c.code, c.depth, c.text) for c in [*ancestors, clause]]
@@ -109,7 +150,7 @@ def _clause(clist: ControlList, code: str) -> None:
         st.markdown("**Sub-items**")
         for child in clist.children(clause.code):
             st.button(
-                f"{child.code} — {shorten(child.text, 80)}",
+                plain(f"{child.code} — {shorten(child.text, 80)}"),
                 key=f"browse_child_{child.code}",
                 on_click=_open,
                 args=(child.code,),
@@ -118,7 +159,9 @@ def _clause(clist: ControlList, code: str) -> None:
     if clause.references:
         st.markdown("**Cross-references**")
         for ref in clause.references:
-            st.button(ref, key=f"browse_ref_{ref}", on_click=_open, args=(ref,), type="tertiary")
+            st.button(
+                plain(ref), key=f"browse_ref_{ref}", on_click=_open, args=(ref,), type="tertiary"
+            )
 
 
 def components_notes(clist: ControlList, clause: Clause) -> None:
@@ -134,5 +177,5 @@ def components_notes(clist: ControlList, clause: Clause) -> None:
     if definitions:
         with st.expander(f"Definitions ({len(definitions)})"):
             for definition in definitions:
-                st.markdown(f'**"{definition.term}"**')
+                st.markdown(f'**"{plain(definition.term)}"**')
                 components.text_block(definition.text)
