@@ -1,13 +1,17 @@
 """End-to-end fixtures: a real ``streamlit run app.py`` on a free localhost port with a
-temporary SQLite database, driven by Debian's Chromium through Playwright."""
+temporary SQLite database and its own accounts file (the demo accounts and a second officer),
+driven by Debian's Chromium through Playwright; and a local web server that records every
+request, to prove that user text makes the browser fetch nothing."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from exportctl.appconfig import DEFAULT_USERS_FILE
+from exportctl.auth import hash_password
 from exportctl.config import PROJECT_DIR
 
 CHROMIUM = os.environ.get("EXPORTCTL_CHROMIUM", "/usr/bin/chromium")
@@ -55,6 +61,23 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     )
 
 
+#: A second officer, for two officers working on one case at once.
+SECOND_OFFICER = ("officer2", "officer2-demo", "Oona Officer")
+
+
+def _users_file(folder: Path) -> Path:
+    """The demo accounts and a second officer."""
+    username, password, name = SECOND_OFFICER
+    path = folder / "users.toml"
+    path.write_text(
+        DEFAULT_USERS_FILE.read_text(encoding="utf-8")
+        + f'\n[users.{username}]\nname = "{name}"\nrole = "officer"\n'
+        + f'password_hash = "{hash_password(password, iterations=10_000)}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory) -> Iterator[dict[str, str]]:
     """The app on a free port with an empty temporary database; stopped after the tests."""
@@ -65,8 +88,11 @@ def app_server(tmp_path_factory) -> Iterator[dict[str, str]]:
     env = {
         **os.environ,
         "EXPORTCTL_DATABASE_URL": f"sqlite:///{database}",
+        "EXPORTCTL_USERS_FILE": str(_users_file(base)),
+        "EXPORTCTL_SESSION_SECRET_FILE": str(base / "session-secret"),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
+    env.pop("EXPORTCTL_SESSION_SECRET", None)
     command = [
         sys.executable,
         "-m",
@@ -143,3 +169,30 @@ def screenshots(tmp_path_factory) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return SCREENSHOTS
     return tmp_path_factory.mktemp("screenshots")
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (the http.server name)
+        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+        self.send_response(204)
+        self.end_headers()
+
+    do_POST = do_HEAD = do_GET
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+@pytest.fixture()
+def fetch_trap() -> Iterator[dict]:
+    """A web server on 127.0.0.1 that records the paths of every request it gets. User text
+    on the pages points images and links at it: nothing must arrive."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.requests = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "requests": server.requests}
+    finally:
+        server.shutdown()
+        server.server_close()
