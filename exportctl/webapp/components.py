@@ -37,6 +37,22 @@ def disclaimer() -> None:
     st.warning(f"**Suggestion only — an export-control officer decides.** {DISCLAIMER}", icon="⚖️")
 
 
+def screening_verdict(screening: Mapping[str, Any] | None) -> None:
+    """The suggestion engine's overall verdict (likely listed / possibly listed / no close
+    match) with its reason, when the result carries one."""
+    if not screening or not screening.get("verdict"):
+        return
+    from exportctl.suggest.verdict import VERDICT_LABELS
+
+    verdict = str(screening["verdict"])
+    # Never green: "no close match" is not a "not controlled" finding.
+    show = st.warning if verdict == "likely_listed" else st.info
+    show(
+        f"**Screening: {plain(VERDICT_LABELS.get(verdict, verdict))}.** "
+        f"{plain(screening.get('reason') or '')}"
+    )
+
+
 def text_block(text: str) -> None:
     """Untrusted text shown as text (escaped), keeping line breaks."""
     st.html(highlight_html(text, []))

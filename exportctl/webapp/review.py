@@ -455,6 +455,7 @@ def _case(user: User, repo: CaseRepository, case: CaseRecord, opened: OpenCase) 
             width="stretch",
         )
     st.subheader("Suggested entries")
+    components.screening_verdict(case.result.get("screening"))
     editable = case.status in OPEN_STATUSES
     for suggestion in case.suggestions:
         _suggestion(user, case, suggestion, clist, editable)

@@ -251,6 +251,7 @@ def _results(user: User, run: ScreenRun) -> None:
     for warning in result.warnings:
         st.warning(plain(warning))
     st.header("What may apply")
+    components.screening_verdict(data.get("screening"))
     st.caption(f"Control list {plain(result.list_version)}. Ranked for recall: check every entry.")
     if not data["controls"]:
         st.info(
