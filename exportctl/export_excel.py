@@ -6,7 +6,7 @@ spreadsheet would read as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or
 return) is additionally marked with a quote prefix, so that even re-typing the cell in Excel
 keeps it text. The text itself is kept unchanged: it is the record.
 
-The workbook is written as a stream (openpyxl's write-only mode), case by case as the case
+The workbook is written as a stream (:mod:`exportctl.xlsx_writer`), case by case as the case
 store reads them, so 10,000 cases take seconds and little memory.
 """
 
@@ -19,13 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet as Worksheet
 
+from exportctl import xlsx_writer as xlsx
 from exportctl.appconfig import EXCEL_MAX_CELL_CHARS
 from exportctl.cases.records import (
     CaseRecord,
@@ -45,11 +41,6 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 TRUNCATED = " …[truncated]"
-
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
-_HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 @dataclass(frozen=True)
@@ -176,53 +167,30 @@ def safe_text(value: str) -> str:
     return value
 
 
-class _Sheet:
-    """A streamed sheet: the header, frozen and filtered, then one row per item."""
+def _cell(value: Any, wrap: bool) -> tuple[Any, int]:
+    """A cell's value and style: long text wrapped, and text that looks like a formula marked
+    with the quote prefix (it is written as text in any case)."""
+    if value is None or isinstance(value, bool | int | float | datetime):
+        return value, xlsx.PLAIN
+    text = safe_text(str(value))
+    if text.startswith(FORMULA_PREFIXES):
+        return text, xlsx.QUOTED_WRAP if wrap else xlsx.QUOTED
+    return text, xlsx.WRAP if wrap else xlsx.PLAIN
 
-    def __init__(self, workbook: Workbook, title: str, columns: Sequence[Column]) -> None:
-        self.ws = workbook.create_sheet(title)
+
+class _Sheet:
+    """A streamed sheet of ``columns``: the header, frozen and filtered, then a row per item."""
+
+    def __init__(self, title: str, columns: Sequence[Column]) -> None:
         self.columns = columns
-        self.rows = 1
-        for index, column in enumerate(columns, start=1):
-            self.ws.column_dimensions[get_column_letter(index)].width = column.width
-        self.ws.freeze_panes = "A2"
-        header = []
-        for column in columns:
-            cell = WriteOnlyCell(self.ws, value=column.header)
-            cell.font = _HEADER_FONT
-            cell.fill = _HEADER_FILL
-            cell.alignment = _HEADER_ALIGNMENT
-            header.append(cell)
-        self.ws.append(header)
+        self.sheet = xlsx.Sheet(title, [c.width for c in columns])
+        self.sheet.append([c.header for c in columns], [xlsx.HEADER] * len(columns))
 
     def append(self, item: Any) -> None:
-        self.ws.append([_cell(self.ws, column.value(item), column.wrap) for column in self.columns])
-        self.rows += 1
-
-    def close(self) -> None:
-        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.columns))}{self.rows}"
-
-
-def _cell(ws: Worksheet, value: Any, wrap: bool) -> Any:
-    """One cell's value, styled where it needs it: dates formatted, long text wrapped and
-    aligned to the top, and text that looks like a formula kept as text (quote prefix)."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
-    text = safe_text(str(value))
-    risky = text.startswith(FORMULA_PREFIXES)
-    if not risky and not wrap:
-        return text
-    cell = WriteOnlyCell(ws, value=text)
-    cell.data_type = "s"  # never a formula, whatever it starts with
-    if risky:
-        cell.quotePrefix = True
-    if wrap:
-        cell.alignment = _WRAP
-    return cell
+        values, styles = zip(
+            *(_cell(column.value(item), column.wrap) for column in self.columns), strict=True
+        )
+        self.sheet.append(values, styles)
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -238,10 +206,9 @@ def write_workbook(
     memory stays flat however many there are. ``progress(done, total)`` is called as cases
     are written. Returns the number of cases written."""
     stream = _as_stream(data)
-    workbook = Workbook(write_only=True)
-    cases_sheet = _Sheet(workbook, "Cases", CASE_COLUMNS)
-    suggestions_sheet = _Sheet(workbook, "Suggestions", SUGGESTION_COLUMNS)
-    audit_sheet = _Sheet(workbook, "Audit trail", AUDIT_COLUMNS)
+    cases_sheet = _Sheet("Cases", CASE_COLUMNS)
+    suggestions_sheet = _Sheet("Suggestions", SUGGESTION_COLUMNS)
+    audit_sheet = _Sheet("Audit trail", AUDIT_COLUMNS)
     written = 0
     every = max(1, stream.case_count // 100)
     for case in stream.cases():
@@ -253,11 +220,7 @@ def write_workbook(
             progress(written, stream.case_count)
     for event in stream.audit():
         audit_sheet.append(event)
-    for sheet in (cases_sheet, suggestions_sheet, audit_sheet):
-        sheet.close()
-    about = workbook.create_sheet("About")
-    about.column_dimensions["A"].width = 16
-    about.column_dimensions["B"].width = 90
+    about = xlsx.Sheet("About", [16, 90], header=False)
     for label, value in (
         ("Exported (UTC)", stream.exported_at),
         ("Exported by", stream.exported_by),
@@ -265,11 +228,16 @@ def write_workbook(
         ("Scope", stream.scope),
         ("Note", DISCLAIMER + " Decisions in this file were made by the officers named."),
     ):
-        label_cell = WriteOnlyCell(about, value=label)
-        label_cell.font = Font(bold=True)
-        about.append([label_cell, _cell(about, value, wrap=True)])
-    workbook.properties.creator = "exportctl"
-    workbook.save(target)
+        text, style = _cell(value, wrap=True)
+        about.append([label, text], [xlsx.BOLD, style])
+    sheets = [cases_sheet.sheet, suggestions_sheet.sheet, audit_sheet.sheet, about]
+    if isinstance(target, Path):
+        # Written beside the target and renamed when complete: no half-written workbook.
+        partial = target.with_name(f".{target.name}.partial")
+        xlsx.save(sheets, partial, creator="exportctl")
+        partial.replace(target)
+    else:
+        xlsx.save(sheets, target, creator="exportctl")
     return written
 
 

@@ -520,21 +520,18 @@ class CaseRepository:
             audit_count = session.scalar(select(func.count()).select_from(audit_query.subquery()))
 
         def cases() -> Iterator[CaseRecord]:
+            # Plain rows, not ORM objects: an export reads every case, and building mapped
+            # objects for 100,000 suggestions costs more than writing them.
             last = 0
             while True:
                 with self._read() as session:
-                    rows = session.scalars(
-                        self._filtered(select(CaseRow), actor, case_filter)
+                    rows = session.execute(
+                        self._filtered(select(*_EXPORT_CASE_COLUMNS), actor, case_filter)
                         .where(CaseRow.id > last)
-                        .options(
-                            defer(CaseRow.result_json),
-                            selectinload(CaseRow.suggestions),
-                            selectinload(CaseRow.answers),
-                        )
                         .order_by(CaseRow.id)
                         .limit(EXPORT_CHUNK)
                     ).all()
-                    records = [_case_record(row, with_result=False) for row in rows]
+                    records = _export_records(session, rows)
                 if not records:
                     return
                 yield from records
@@ -1194,6 +1191,77 @@ def _suggestion_rows(result: SuggestionResult) -> list[SuggestionRow]:
             version=1,
         )
         for rank, candidate in enumerate(result.controls, start=1)
+    ]
+
+
+_EXPORT_CASE_COLUMNS = tuple(
+    column for column in CaseRow.__table__.columns if column.name != "result_json"
+)
+_SUGGESTION_COLUMNS = tuple(SuggestionRow.__table__.columns)
+_ANSWER_COLUMNS = tuple(AnswerRow.__table__.columns)
+
+
+def _export_records(session: Session, rows: Sequence[Any]) -> list[CaseRecord]:
+    """Case records (without the stored screening result) for rows of ``_EXPORT_CASE_COLUMNS``,
+    with their suggestions and answers read in two queries."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return []
+    suggestions: dict[int, list[SuggestionRecord]] = {i: [] for i in ids}
+    for s in session.execute(
+        select(*_SUGGESTION_COLUMNS)
+        .where(SuggestionRow.case_id.in_(ids))
+        .order_by(
+            SuggestionRow.case_id,
+            SuggestionRow.rank.is_(None),
+            SuggestionRow.rank,
+            SuggestionRow.id,
+        )
+    ):
+        suggestions[s.case_id].append(
+            SuggestionRecord(
+                id=s.id,
+                case_id=s.case_id,
+                rank=s.rank,
+                code=s.code,
+                entry=s.entry,
+                list_name=s.list_name,
+                title=s.title,
+                score=s.score,
+                reason=s.reason or "",
+                evidence=tuple(_loads(s.evidence_json, [])),
+                thresholds=tuple(_loads(s.thresholds_json, [])),
+                related=tuple(code for code in (s.related or "").split(",") if code),
+                source=s.source,
+                status=s.status,
+                note=s.note,
+                reviewed_by=s.reviewed_by,
+                reviewed_at=s.reviewed_at,
+                version=s.version,
+            )
+        )
+    answers: dict[int, list[AnswerRecord]] = {i: [] for i in ids}
+    for a in session.execute(
+        select(*_ANSWER_COLUMNS).where(AnswerRow.case_id.in_(ids)).order_by(AnswerRow.id)
+    ):
+        answers[a.case_id].append(
+            AnswerRecord(
+                key=a.key,
+                question=a.question,
+                answer=a.answer,
+                comment=a.comment,
+                answered_by=a.answered_by,
+                answered_at=a.answered_at,
+            )
+        )
+    return [
+        CaseRecord(
+            **row._asdict(),
+            result={},
+            suggestions=tuple(suggestions[row.id]),
+            answers=tuple(answers[row.id]),
+        )
+        for row in rows
     ]
 
 
