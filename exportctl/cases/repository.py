@@ -91,7 +91,8 @@ DEFAULT_PAGE_SIZE = 50
 EXPORT_CHUNK = 500
 #: How many top-ranked suggested codes a case summary carries.
 SUMMARY_CODES = 3
-_READ_ONLY = "exportctl_read_only"
+#: An engine execution option: transactions begin deferred (SQLite), without the write lock.
+READ_ONLY_OPTION = "exportctl_read_only"
 
 
 def utcnow() -> datetime:
@@ -141,7 +142,7 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Reads take a snapshot without the write lock; writes queue for it at once.
-        if connection.get_execution_options().get(_READ_ONLY):
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -156,7 +157,7 @@ class CaseRepository:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
-            engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+            engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
         )
 
     @classmethod

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import sessionmaker
 
 from exportctl.cases.models import SignInSessionRow
+from exportctl.cases.repository import READ_ONLY_OPTION
 
 #: A session's last use is written at most this often, so that clicks do not all write.
 TOUCH_EVERY = timedelta(seconds=60)
@@ -24,6 +25,10 @@ class SignInSessions:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Checking a session on every click must not take SQLite's write lock.
+        self._reads = sessionmaker(
+            engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
 
     def start(self, username: str, *, now: datetime) -> str:
         """A new session for ``username``; its id (random, 128 bits)."""
@@ -37,16 +42,22 @@ class SignInSessions:
     def resume(self, session_id: str, username: str, *, idle: timedelta, now: datetime) -> bool:
         """Whether the session is still open for ``username``; it counts as used now. A session
         idle for longer than ``idle`` is ended."""
-        with self._sessions.begin() as session:
+        with self._reads.begin() as session:
             row = session.get(SignInSessionRow, session_id)
             if row is None or row.username != username or row.ended_at is not None:
                 return False
-            if now - row.last_seen_at > idle:
-                row.ended_at, row.end_reason = now, "idle"
-                return False
-            if now - row.last_seen_at >= TOUCH_EVERY:
-                row.last_seen_at = now
-            return True
+            last_seen = row.last_seen_at
+        if now - last_seen > idle:
+            self.end(session_id, now=now, reason="idle")
+            return False
+        if now - last_seen >= TOUCH_EVERY:
+            with self._sessions.begin() as session:
+                session.execute(
+                    update(SignInSessionRow)
+                    .where(SignInSessionRow.id == session_id)
+                    .values(last_seen_at=now)
+                )
+        return True
 
     def end(self, session_id: str, *, now: datetime, reason: str = "signed out") -> None:
         with self._sessions.begin() as session:

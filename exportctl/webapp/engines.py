@@ -55,9 +55,14 @@ def local_accounts() -> LocalAccounts:
     return _accounts(str(path), modified)
 
 
+@st.cache_resource(show_spinner=False)
+def _sign_ins(url: str) -> SignInSessions:
+    return SignInSessions(_repository(url).engine)
+
+
 def sign_ins() -> SignInSessions:
     """Local sign-in sessions, kept in the case database."""
-    return SignInSessions(repository().engine)
+    return _sign_ins(database_url())
 
 
 @st.cache_resource(show_spinner=False)
