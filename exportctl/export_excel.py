@@ -62,24 +62,6 @@ def _answers(case: CaseRecord) -> str:
     )
 
 
-def _evidence(s: SuggestionRecord) -> str:
-    """The words of the abstract that matched, each with how it matched and its weight (three
-    decimals); matches without words of their own (character n-grams) summed on one item."""
-    words: dict[tuple[str, str], float] = {}
-    other: dict[str, float] = {}
-    for e in s.evidence:
-        text = " ".join(str(e.get("abstract_text") or "").split())
-        matcher = str(e.get("matcher") or "match")
-        weight = float(e.get("weight") or 0.0)
-        if text:
-            words[(text, matcher)] = words.get((text, matcher), 0.0) + weight
-        else:
-            other[matcher] = other.get(matcher, 0.0) + weight
-    items = [f"'{text}' ({matcher} {weight:.3f})" for (text, matcher), weight in words.items()]
-    items += [f"{matcher} {weight:.3f}" for matcher, weight in other.items()]
-    return "; ".join(items)
-
-
 def _score(s: SuggestionRecord) -> float | None:
     return round(s.score, 3) if s.score is not None else None
 
@@ -137,7 +119,7 @@ SUGGESTION_COLUMNS: tuple[Column, ...] = (
     Column("Note", lambda row: row[1].note, 40, wrap=True),
     Column("Reviewed by", lambda row: row[1].reviewed_by, 14),
     Column("Reviewed (UTC)", lambda row: row[1].reviewed_at, _DATE),
-    Column("Evidence", lambda row: _evidence(row[1]), 60, wrap=True),
+    Column("Evidence", lambda row: row[1].evidence_words, 60, wrap=True),
     Column("Thresholds", lambda row: _thresholds(row[1]), 60, wrap=True),
     Column("Related software/technology", lambda row: _join(row[1].related), 24),
     Column("Reason", lambda row: row[1].reason, 40, wrap=True),

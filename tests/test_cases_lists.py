@@ -208,3 +208,26 @@ def test_cases_lists_reads_do_not_wait_for_a_writer(repo, tmp_path):
         writer.execute("ROLLBACK")
         writer.close()
     assert datetime.now() - started < timedelta(seconds=5)
+
+
+def test_cases_lists_database_from_the_first_release_gains_evidence_words(tmp_path):
+    """A database made before suggestions stored their evidence in words: opening it adds the
+    column, and its old rows are exported from their evidence."""
+    path = tmp_path / "old.sqlite3"
+    repo = CaseRepository.open(f"sqlite:///{path}")
+    case_id = submit(repo)
+    repo.dispose()
+    connection = sqlite3.connect(path)
+    connection.execute("ALTER TABLE suggestions DROP COLUMN evidence_text")
+    connection.commit()
+    connection.close()
+    repo = CaseRepository.open(f"sqlite:///{path}")
+    try:
+        (case,) = repo.export_stream(OFFICER).cases()
+        assert case.id == case_id
+        assert case.suggestions[0].evidence_text is None
+        assert case.suggestions[0].evidence_words == "'Fibre laser' (lexical 1.000)"
+        new = repo.get_case(OFFICER, submit(repo))
+        assert new.suggestions[0].evidence_text == "'Fibre laser' (lexical 1.000)"
+    finally:
+        repo.dispose()

@@ -6,7 +6,8 @@ version it was made from and fails cleanly if someone else saved first. ``audit_
 append-only, enforced by database triggers on SQLite and PostgreSQL.
 
 Indexes serve the paged, filtered case lists of an office with tens of thousands of cases; they
-are created on existing databases too (see ``CaseRepository.open``), so they need no migration.
+are created on existing databases too, and ``suggestions.evidence_text`` (a nullable column
+added after the first release) is added to them, when ``CaseRepository.open`` opens them.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ class SuggestionRow(Base):
     score: Mapped[float | None] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text, default="")
     evidence_json: Mapped[str] = mapped_column(Text, default="[]")
+    # The evidence in words, as the export shows it (added after the first release: empty on
+    # rows stored before, which are summarised from evidence_json when read).
+    evidence_text: Mapped[str | None] = mapped_column(Text)
     thresholds_json: Mapped[str] = mapped_column(Text, default="[]")
     related: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(20))

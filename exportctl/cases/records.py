@@ -7,7 +7,7 @@ callers get plain frozen dataclasses and name a record's ``version`` when they s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -41,6 +41,17 @@ class SuggestionRecord:
     reviewed_by: str | None
     reviewed_at: datetime | None
     version: int
+    # The evidence in words (see evidence_summary), stored beside it so that an export of
+    # every case need not decode every evidence list; None for rows stored before it was.
+    evidence_text: str | None = None
+
+    @property
+    def evidence_words(self) -> str:
+        return (
+            self.evidence_text
+            if self.evidence_text is not None
+            else evidence_summary(self.evidence)
+        )
 
 
 @dataclass(frozen=True)
@@ -294,6 +305,24 @@ _ACTIONS: dict[str, str] = {
     "case_reopened": "Reopened",
     "decisions_exported": "Decisions exported",
 }
+
+
+def evidence_summary(evidence: Iterable[Mapping[str, Any]]) -> str:
+    """The words of the abstract that matched, each with how it matched and its weight (three
+    decimals); matches without words of their own (character n-grams) summed on one item."""
+    words: dict[tuple[str, str], float] = {}
+    other: dict[str, float] = {}
+    for e in evidence:
+        text = " ".join(str(e.get("abstract_text") or "").split())
+        matcher = str(e.get("matcher") or "match")
+        weight = float(e.get("weight") or 0.0)
+        if text:
+            words[(text, matcher)] = words.get((text, matcher), 0.0) + weight
+        else:
+            other[matcher] = other.get(matcher, 0.0) + weight
+    items = [f"'{text}' ({matcher} {weight:.3f})" for (text, matcher), weight in words.items()]
+    items += [f"{matcher} {weight:.3f}" for matcher, weight in other.items()]
+    return "; ".join(items)
 
 
 def action_label(action: str) -> str:

@@ -30,7 +30,20 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Select, create_engine, event, exists, func, or_, select, update
+from sqlalchemy import (
+    Engine,
+    Select,
+    create_engine,
+    event,
+    exists,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import case as sql_case
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
@@ -67,6 +80,7 @@ from exportctl.cases.records import (
     SuggestionRecord,
     action_label,
     case_ref,
+    evidence_summary,
     parse_case_ref,
 )
 from exportctl.cases.vocabulary import (
@@ -173,6 +187,7 @@ class CaseRepository:
             ) from error
         repository = cls(engine)
         repository._check_schema()
+        repository._ensure_columns()
         repository._ensure_indexes()
         return repository
 
@@ -200,6 +215,13 @@ class CaseRepository:
             raise CaseStoreError(
                 f"The case database is busy or unavailable ({error.orig}). Try again."
             ) from error
+
+    def _ensure_columns(self) -> None:
+        """Nullable columns added since the first release, added to a database made before."""
+        present = {c["name"] for c in inspect(self.engine).get_columns("suggestions")}
+        if "evidence_text" not in present:
+            with self.engine.begin() as connection:
+                connection.execute(text("ALTER TABLE suggestions ADD COLUMN evidence_text TEXT"))
 
     def _ensure_indexes(self) -> None:
         """Indexes added since a database was created (``create_all`` only makes them with new
@@ -899,6 +921,7 @@ class CaseRepository:
                 title=entry.title,
                 score=None,
                 reason="Added by an officer",
+                evidence_text="",
                 source="officer",
                 status="confirmed",
                 note=(note or "").strip() or None,
@@ -1174,31 +1197,40 @@ def _result_json(result: SuggestionResult) -> str:
 
 def _suggestion_rows(result: SuggestionResult) -> list[SuggestionRow]:
     return [
-        SuggestionRow(
-            rank=rank,
-            code=candidate.code,
-            entry=candidate.entry,
-            list_name=candidate.list_name,
-            title=candidate.title,
-            score=float(candidate.score),
-            reason=candidate.reason,
-            evidence_json=json.dumps([e.to_dict() for e in candidate.evidence], ensure_ascii=False),
-            thresholds_json=json.dumps(
-                [t.to_dict() for t in candidate.thresholds], ensure_ascii=False
-            ),
-            related=",".join(candidate.related),
-            source="suggested",
-            status="pending",
-            version=1,
-        )
+        _suggestion_row(rank, candidate, [e.to_dict() for e in candidate.evidence])
         for rank, candidate in enumerate(result.controls, start=1)
     ]
+
+
+def _suggestion_row(rank: int, candidate: Any, evidence: list[dict[str, Any]]) -> SuggestionRow:
+    return SuggestionRow(
+        rank=rank,
+        code=candidate.code,
+        entry=candidate.entry,
+        list_name=candidate.list_name,
+        title=candidate.title,
+        score=float(candidate.score),
+        reason=candidate.reason,
+        evidence_json=json.dumps(evidence, ensure_ascii=False),
+        evidence_text=evidence_summary(evidence),
+        thresholds_json=json.dumps([t.to_dict() for t in candidate.thresholds], ensure_ascii=False),
+        related=",".join(candidate.related),
+        source="suggested",
+        status="pending",
+        version=1,
+    )
 
 
 _EXPORT_CASE_COLUMNS = tuple(
     column for column in CaseRow.__table__.columns if column.name != "result_json"
 )
-_SUGGESTION_COLUMNS = tuple(SuggestionRow.__table__.columns)
+_SUGGESTION_COLUMNS = (
+    *(c for c in SuggestionRow.__table__.columns if c.name != "evidence_json"),
+    # The evidence itself only where its words were not stored (rows from before).
+    sql_case(
+        (SuggestionRow.evidence_text.is_(None), SuggestionRow.evidence_json), else_=None
+    ).label("evidence_json"),
+)
 _ANSWER_COLUMNS = tuple(AnswerRow.__table__.columns)
 
 
@@ -1239,6 +1271,7 @@ def _export_records(session: Session, rows: Sequence[Any]) -> list[CaseRecord]:
                 reviewed_by=s.reviewed_by,
                 reviewed_at=s.reviewed_at,
                 version=s.version,
+                evidence_text=s.evidence_text,
             )
         )
     answers: dict[int, list[AnswerRecord]] = {i: [] for i in ids}
@@ -1314,6 +1347,7 @@ def _suggestion_record(row: SuggestionRow) -> SuggestionRecord:
         reviewed_by=row.reviewed_by,
         reviewed_at=row.reviewed_at,
         version=row.version,
+        evidence_text=row.evidence_text,
     )
 
 
