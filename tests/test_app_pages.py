@@ -227,6 +227,6 @@ def test_app_overview_tables():
         (r["source"], r["outcome"]): r["cases"]
         for r in overview.atas_outcomes(frame).to_dict("records")
     }
-    assert atas[("Suggested by the tool", "suggested: required")] == 1
-    assert atas[("Suggested by the tool", "suggested: check")] == 1
+    assert atas[("Suggested by the tool", "Suggested: required")] == 1
+    assert atas[("Suggested by the tool", "Suggested: check")] == 1
     assert atas[("Decided by an officer", "ATAS required")] == 1

@@ -107,7 +107,7 @@ def confirmed_categories(data: OverviewData) -> pd.DataFrame:
 def atas_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     """ATAS as suggested by the tool and as decided by officers: source, outcome, cases."""
     suggested = frame["atas_summary"].fillna("").str.extract(r"^ATAS (\w[\w ]*?)(?::|$)")[0]
-    suggested = suggested.fillna("not assessed").map(lambda s: f"suggested: {s}")
+    suggested = suggested.fillna("not assessed").map(lambda s: f"Suggested: {s}")
     decided = frame.loc[frame["status"] == "decided", "atas_decision"].map(
         lambda d: ATAS_DECISIONS.get(d, "Not assessed") if isinstance(d, str) else "Not assessed"
     )
@@ -232,7 +232,7 @@ def render() -> None:
                 color=alt.Color(
                     "outcome:N",
                     title=None,
-                    legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+                    legend=alt.Legend(orient="bottom", columns=1, labelLimit=320),
                 ),
                 tooltip=["source", "outcome", "cases"],
             )

@@ -673,8 +673,8 @@ def test_browser_markdown_and_html_in_user_text_fetch_nothing(
     with batch.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["ref", "title", "abstract", "owner"])
-        writer.writerow(["G-1", payload, f"A laser. {payload}", "researcher"])
-        writer.writerow(["G-2", payload, f"A radar. {payload}", payload])
+        writer.writerow(["MD-1", payload, f"A laser. {payload}", "researcher"])
+        writer.writerow(["MD-2", payload, f"A radar. {payload}", payload])
     go(page, "Batch")
     page.locator(".st-key-batch_file input[type=file]").set_input_files(str(batch))
     page.locator(".st-key-batch_run_button button").wait_for()
