@@ -20,6 +20,9 @@ Streamlit's AppTest, after a warm-up; median of ``--repeat``):
 - save: 'Save review' on a suggestion, and 'Save decision';
 - export: the decisions workbook of every case (and of the decided ones), streamed to a file.
 
+With ``--browser`` the same waits are also timed in Debian's headless Chromium against
+``streamlit run app.py`` (sign-in to a usable queue, opening a case, a click, a save).
+
 Targets on 2 cores: queue under 1 s, a click under 0.5 s, export of 10,000 cases under 30 s.
 """
 
@@ -410,7 +413,122 @@ def database_size(url: str, repo: CaseRepository) -> float:
         )
 
 
-def run(url: str, name: str, screened, count: int, repeat: int, workdir: Path) -> dict:
+_IDLE = """(after) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-stale="true"]')
+        && (window.__exportctlRuns || 0) > after;
+}"""
+
+
+def measure_in_browser(url: str, repeat: int, workdir: Path) -> dict[str, float]:
+    """The same waits in Debian's headless Chromium against ``streamlit run app.py``: from
+    pressing Sign in to the queue with its first case shown, and from a click or a save until
+    the page has finished its run (the page counts its runs in ``window.__exportctlRuns``)."""
+    from playwright.sync_api import sync_playwright
+
+    figures: dict[str, float] = Figures()
+    repo = CaseRepository.open(url)
+    waiting = repo.list_case_summaries(
+        User("officer", "Olu Officer", "officer"),
+        CaseFilter(statuses=("submitted",)),
+        sort="oldest",
+        limit=repeat,
+    ).items
+    repo.dispose()
+    port = _free_port()
+    log = (workdir / "streamlit.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT,
+        env={**os.environ, "EXPORTCTL_DATABASE_URL": url,
+             "EXPORTCTL_SESSION_SECRET_FILE": str(workdir / "secret")},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    address = f"http://127.0.0.1:{port}"
+    try:
+        import urllib.request
+
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{address}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+
+            def runs() -> int:
+                return page.evaluate("() => window.__exportctlRuns || 0")
+
+            def after(action: Callable[[], object]) -> float:
+                before = runs()
+                started = time.perf_counter()
+                action()
+                page.wait_for_function(_IDLE, arg=before)
+                return time.perf_counter() - started
+
+            sign_ins = []
+            for _ in range(repeat):
+                page.goto(address)
+                page.locator(".st-key-signin_username input").fill("officer")
+                page.locator(".st-key-signin_password input").fill("officer-demo")
+                started = time.perf_counter()
+                page.get_by_role("button", name="Sign in").click()
+                page.locator("[class*='st-key-review_x']").first.wait_for()
+                page.wait_for_function(_IDLE, arg=0)
+                sign_ins.append(time.perf_counter() - started)
+                page.locator(".st-key-signout button").click()
+                page.locator(".st-key-signin_username input").wait_for()
+            figures["browser: sign-in to a usable queue (s)"] = statistics.median(sign_ins)
+            page.goto(address)
+            page.locator(".st-key-signin_username input").fill("officer")
+            page.locator(".st-key-signin_password input").fill("officer-demo")
+            page.get_by_role("button", name="Sign in").click()
+            page.locator("[class*='st-key-review_x']").first.wait_for()
+            page.wait_for_function(_IDLE, arg=0)
+            page.wait_for_function("() => window.__exportctlSession === 'kept'")
+            loads = []
+            for _ in range(repeat):  # signed in: the session token keeps the sign-in
+                started = time.perf_counter()
+                page.goto(f"{address}/review")
+                page.locator("[class*='st-key-review_x']").first.wait_for()
+                page.wait_for_function(_IDLE, arg=0)
+                loads.append(time.perf_counter() - started)
+            figures["browser: Review page load, signed in (s)"] = statistics.median(loads)
+            opens, clicks, saves = [], [], []
+            for summary in waiting:  # the oldest waiting cases: not on the first page
+                goto = page.locator(".st-key-review_goto input")
+                goto.fill(summary.ref)
+                opens.append(after(lambda g=goto: g.press("Enter")))
+                page.get_by_role("heading", name=summary.ref, exact=False).first.wait_for()
+                after(page.locator("[class*='st-key-review_x'] summary").first.click)
+                radio = page.locator(
+                    "[class*='st-key-review_s'][class*='_status']:not(.st-key-review_status)"
+                ).first
+                clicks.append(after(lambda r=radio: r.get_by_text("Confirmed").click()))
+                save = page.locator("[class*='st-key-review_s'][class*='_save'] button").first
+                saves.append(after(save.click))
+            figures["browser: open another case (s)"] = statistics.median(opens)
+            figures["browser: click a radio (s)"] = statistics.median(clicks)
+            figures["browser: save a review (s)"] = statistics.median(saves)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    return figures
+
+
+def run(url: str, name: str, screened, count: int, repeat: int, workdir: Path,
+        browser: bool = False) -> dict:  # fmt: skip
     repo = CaseRepository.open(url)
     started = time.perf_counter()
     seed(repo, screened, count)
@@ -419,6 +537,11 @@ def run(url: str, name: str, screened, count: int, repeat: int, workdir: Path) -
     repo.dispose()
     say(f"{name}: seeded {count:,} cases in {seeding:.0f} s ({size:.0f} MB); measuring")
     figures = measure(url, repeat, workdir)
+    if browser:
+        if Path("/usr/bin/chromium").exists():
+            figures.update(measure_in_browser(url, repeat, workdir))
+        else:
+            say("chromium is not installed: browser timings skipped")
     return {"database": name, "cases": count, "seed_s": seeding, "size_MB": size, **figures}
 
 
@@ -428,6 +551,9 @@ def main() -> None:
     parser.add_argument("--abstracts", type=int, default=120, help="distinct real abstracts")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--browser", action="store_true", help="also time the pages in Debian's Chromium"
+    )
     args = parser.parse_args()
     screened = screen_abstracts(args.abstracts)
     results = []
@@ -435,14 +561,24 @@ def main() -> None:
         workdir = Path(folder)
         if "sqlite" in args.databases:
             url = f"sqlite:///{workdir / 'cases.sqlite3'}"
-            results.append(run(url, "SQLite", screened, args.cases, args.repeat, workdir))
+            results.append(
+                run(url, "SQLite", screened, args.cases, args.repeat, workdir, args.browser)
+            )
         if "postgresql" in args.databases:
             with postgresql_server() as url:
                 if url is None:
                     say("PostgreSQL is not installed: skipped")
                 else:
                     results.append(
-                        run(url, "PostgreSQL", screened, args.cases, args.repeat, workdir)
+                        run(
+                            url,
+                            "PostgreSQL",
+                            screened,
+                            args.cases,
+                            args.repeat,
+                            workdir,
+                            args.browser,
+                        )
                     )
     for result in results:
         print(f"\n{result['database']}, {result['cases']:,} cases")

@@ -68,13 +68,9 @@ def start_page(user: User, query: dict[str, str]) -> PageSpec:
     return specs[0]
 
 
-def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
+def _page(spec: PageSpec) -> st.Page:
     return st.Page(
-        PAGES_DIR / spec.script,
-        title=spec.title,
-        icon=spec.icon,
-        url_path=spec.url_path,
-        default=default,
+        PAGES_DIR / spec.script, title=spec.title, icon=spec.icon, url_path=spec.url_path
     )
 
 
@@ -103,8 +99,16 @@ def run() -> None:
             sign_out()
         if settings.mode == "local" and engines.local_accounts().demo:
             st.caption("Demo sign-in: change the accounts before real use.")
-    start = start_page(user, {k: st.query_params.get(k, "") for k in _LINK_PAGES})
-    page = st.navigation([_page(spec, default=spec == start) for spec in pages_for(user)])
+    pages = {spec.url_path: _page(spec) for spec in pages_for(user)}
+    start = pages[start_page(user, {k: st.query_params.get(k, "") for k in _LINK_PAGES}).url_path]
+
+    def home() -> None:
+        """The bare address opens the start page under its own address (so that every page,
+        the start page too, can be opened by its address), keeping ``?case=`` or ``?code=``."""
+        st.switch_page(start, query_params=st.query_params.to_dict())
+
+    landing = st.Page(home, title="Start", url_path="start", default=True, visibility="hidden")
+    page = st.navigation([landing, *pages.values()])
     st.session_state[UNSAVED_KEY] = False
     page.run()
     st.session_state[RUNS_KEY] = st.session_state.get(RUNS_KEY, 0) + 1

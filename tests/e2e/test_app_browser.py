@@ -247,6 +247,19 @@ def test_browser_links_open_the_clause_or_case_after_sign_in(page, app_server):
     page.get_by_role("heading", name="6A005", exact=True).wait_for()
     assert "code=6A005" in page.url
     assert page.get_by_role("heading", name="Browse the control lists").is_visible()
+    # Signed in, a link opened in a new tab (the session token signs it in) goes straight
+    # there, the start page included; the bare address opens the start page.
+    for path, heading in (
+        ("/browse?code=6A008", "6A008"),
+        ("/screen", "Screen an abstract"),
+        ("/", "Screen an abstract"),
+    ):
+        tab = page.context.new_page()
+        tab.goto(f"{url}{path}")
+        tab.get_by_role("heading", name=heading, exact=True).wait_for()
+        settle(tab)
+        assert tab.get_by_text("Page not found").count() == 0, path
+        tab.close()
 
     repo = repository(app_server)
     try:
