@@ -176,7 +176,7 @@ class Suggester:
             text_id=text_id,
             controls=tuple(controls),
             list_version=self.control_list.version,
-            screening=screening_verdict(controls, self.ranker),
+            screening=screening_verdict(controls, self.ranker, words=content_words(query)),
             questions=exemption_questions(self.control_list, checked.text),
             subjects=tuple(subjects),
             atas=atas,
@@ -243,7 +243,7 @@ class Suggester:
         for row in order:
             row = int(row)
             if row in ranking.via:
-                candidate = self._related_candidate(row, ranking.via[row], ranking.final[row])
+                candidate = self._related_candidate(query, ranking, row)
             else:
                 candidate = self._direct_candidate(query, ranking, row)
             related = tuple(self.related.software_and_technology(candidate.entry))
@@ -261,12 +261,7 @@ class Suggester:
             if weight == 0.0:
                 continue
             evidence.extend(self.registry[name].explain(query, ranking.scores[name], row, weight))
-        rows = self.catalogue.clauses_of_entry[row]
-        choice = self.chooser.choose(
-            [self.catalogue.clause_codes[r] for r in rows] or [entry],
-            self._clause_scores(ranking, row) if len(rows) else np.zeros(1),
-            query.analysed.quantities,
-        )
+        choice = self._choose_clause(query, ranking, row)
         return Candidate(
             code=choice.code,
             entry=entry,
@@ -279,6 +274,14 @@ class Suggester:
             fit=choice.fit,
         )
 
+    def _choose_clause(self, query: Query, ranking: Ranking, row: int):
+        rows = self.catalogue.clauses_of_entry[row]
+        return self.chooser.choose(
+            [self.catalogue.clause_codes[r] for r in rows] or [self.catalogue.entry_codes[row]],
+            self._clause_scores(ranking, row) if len(rows) else np.zeros(1),
+            query.analysed.quantities,
+        )
+
     def _clause_scores(self, ranking: Ranking, row: int) -> np.ndarray:
         """The clause-level part of the ranker's score for each clause of one entry."""
         rows = self.catalogue.clauses_of_entry[row]
@@ -289,17 +292,23 @@ class Suggester:
                 total += self.ranker.weight(matcher.name) * values[rows]
         return total
 
-    def _related_candidate(self, row: int, goods_row: int, score: float) -> Candidate:
+    def _related_candidate(self, query: Query, ranking: Ranking, row: int) -> Candidate:
+        """A software/technology entry brought in by a goods entry; shown at its clause that
+        fits the abstract best."""
         entry = self.catalogue.entry_codes[row]
-        goods_entry = self.catalogue.entry_codes[goods_row]
-        evidence = Evidence("related", "", -1, -1, entry, (goods_entry,), float(score))
+        goods_entry = self.catalogue.entry_codes[ranking.via[row]]
+        score = float(ranking.final[row])
+        evidence = Evidence("related", "", -1, -1, entry, (goods_entry,), score)
+        choice = self._choose_clause(query, ranking, row)
         return Candidate(
-            code=entry,
+            code=choice.code,
             entry=entry,
             list_name=self.control_list.get(entry).list_name,
-            title=clause_title(self.control_list, entry),
-            score=float(score),
+            title=clause_title(self.control_list, choice.code),
+            score=score,
             evidence=(evidence,),
+            thresholds=choice.checks,
+            fit=choice.fit,
             via=goods_entry,
             reason=(
                 f"Controls software or technology for items in {goods_entry}, which matched: "
@@ -311,6 +320,11 @@ class Suggester:
         from exportctl.atas import screen_text
 
         return screen_text(text, nationalities, level, meaning=meaning if meaning.size else None)
+
+
+def content_words(query: Query) -> int:
+    """Content words screened (partner mentions left out)."""
+    return sum(len(spans) for term, spans in query.word_spans.items() if " " not in term)
 
 
 def _with(candidate: Candidate, **changes) -> Candidate:
