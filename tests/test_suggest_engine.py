@@ -123,6 +123,12 @@ def test_engine_refuses_empty_or_binary_text_clearly(suggester, text):
         suggester.suggest(text)
 
 
+def test_engine_short_description_is_never_no_close_match(suggester):
+    result = suggester.suggest("Apache Commons Compress: designed for use with encryption library")
+    assert result.screening.verdict == "possibly_listed"
+    assert "too short" in result.screening.reason
+
+
 def test_engine_single_word_gives_a_result_and_a_warning(suggester):
     result = suggester.suggest("laser")
     assert result.warnings and "short" in result.warnings[0]
@@ -145,8 +151,13 @@ def test_engine_non_english_text_warns(suggester):
 
 def test_engine_unrelated_text_scores_low(suggester):
     ecology = suggester.suggest(
-        "Migratory birds exploit seasonal variation in resources across latitudes; we tracked "
-        "the timing of spring arrival of songbirds in relation to insect emergence."
+        "Migratory birds exploit seasonal variation in resources across latitudes. We tracked "
+        "the timing of spring arrival of twelve songbird species in relation to insect "
+        "emergence over fifteen years, using ringing records from coastal observatories and "
+        "citizen-science counts. Species that advanced their arrival kept pace with earlier "
+        "springs, while long-distance migrants fell behind and declined in abundance. We "
+        "discuss how phenological mismatch shapes population trends and what it means for "
+        "conservation planning in a warming climate."
     )
     quantum = suggester.suggest(QUANTUM)
     assert ecology.controls[0].score < quantum.controls[0].score / 2

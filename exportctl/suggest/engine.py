@@ -243,7 +243,7 @@ class Suggester:
         for row in order:
             row = int(row)
             if row in ranking.via:
-                candidate = self._related_candidate(query, ranking, row)
+                candidate = self._related_candidate(ranking, row)
             else:
                 candidate = self._direct_candidate(query, ranking, row)
             related = tuple(self.related.software_and_technology(candidate.entry))
@@ -292,23 +292,20 @@ class Suggester:
                 total += self.ranker.weight(matcher.name) * values[rows]
         return total
 
-    def _related_candidate(self, query: Query, ranking: Ranking, row: int) -> Candidate:
-        """A software/technology entry brought in by a goods entry; shown at its clause that
-        fits the abstract best."""
+    def _related_candidate(self, ranking: Ranking, row: int) -> Candidate:
+        """A software/technology entry brought in by a goods entry, shown as a whole: its
+        clauses name the goods, and the officer reads them against the goods clause."""
         entry = self.catalogue.entry_codes[row]
         goods_entry = self.catalogue.entry_codes[ranking.via[row]]
         score = float(ranking.final[row])
         evidence = Evidence("related", "", -1, -1, entry, (goods_entry,), score)
-        choice = self._choose_clause(query, ranking, row)
         return Candidate(
-            code=choice.code,
+            code=entry,
             entry=entry,
             list_name=self.control_list.get(entry).list_name,
-            title=clause_title(self.control_list, choice.code),
+            title=clause_title(self.control_list, entry),
             score=score,
             evidence=(evidence,),
-            thresholds=choice.checks,
-            fit=choice.fit,
             via=goods_entry,
             reason=(
                 f"Controls software or technology for items in {goods_entry}, which matched: "
