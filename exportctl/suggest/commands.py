@@ -74,6 +74,8 @@ def _suggest_batch(
 ) -> None:
     rows = _read_batch(input_path)
     suggester = _suggester()
+    if output_path:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
     out = output_path.open("w", encoding="utf-8") if output_path else sys.stdout
     failed = 0
     try:
