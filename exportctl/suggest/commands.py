@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from exportctl import progress
 from exportctl.config import DEFAULT_TOP_K
 from exportctl.errors import ExportctlError, InputTextError
 from exportctl.jsonl import read_jsonl
@@ -17,9 +18,10 @@ from exportctl.suggest.result import SuggestionResult
 
 
 def _suggester():
-    from exportctl.suggest.engine import Suggester
+    with progress.status("Loading the suggestion engine"):
+        from exportctl.suggest.engine import Suggester
 
-    return Suggester.load()
+        return Suggester.load()
 
 
 @click.command("suggest")
@@ -79,10 +81,14 @@ def _suggest_batch(
     out = output_path.open("w", encoding="utf-8") if output_path else sys.stdout
     failed = 0
     try:
-        progress = tqdm(
-            rows, desc="Screening", unit="text", disable=len(rows) < 20, file=sys.stderr
+        bar = tqdm(
+            rows,
+            desc="Screening",
+            unit="text",
+            disable=len(rows) < 20 or progress.bar_disabled(),
+            file=sys.stderr,
         )
-        for row in progress:
+        for row in bar:
             try:
                 result = suggester.suggest(
                     row["text"],
@@ -163,14 +169,15 @@ def build_index_command() -> None:
     from exportctl.lists.store import ControlList
     from exportctl.suggest.engine import index_dir, load_alias_texts, load_or_build_index
 
-    control_list = ControlList.load()
-    aliases = load_alias_texts(control_list)
-    for level in ("clause", "entry"):
-        folder = index_dir(MODELS_DIR, control_list, level)
-        if (folder / "params.json").exists():
-            (folder / "params.json").unlink()
-        load_or_build_index(control_list, aliases, MODELS_DIR, level=level)
-        click.echo(f"Built the {level} index in {folder}")
+    with progress.status("Loading the control list"):
+        control_list = ControlList.load()
+        aliases = load_alias_texts(control_list)
+        for level in ("clause", "entry"):
+            folder = index_dir(MODELS_DIR, control_list, level)
+            if (folder / "params.json").exists():
+                (folder / "params.json").unlink()
+            load_or_build_index(control_list, aliases, MODELS_DIR, level=level)
+            click.echo(f"Built the {level} index in {folder}")
 
 
 @click.command("evaluate")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from exportctl import progress
 from exportctl.config import DEFAULT_TOP_K, MODELS_DIR
 from exportctl.errors import IndexMismatchError
 from exportctl.lists.store import ControlList
@@ -412,7 +413,9 @@ def load_or_build_index(
             return ClauseIndex.load(folder, expected_stamp=stamp)
         except IndexMismatchError as error:
             log.info("%s Rebuilding.", error)
-    index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
+    saved = " (once; it is saved for later runs)" if params is None else ""
+    with progress.step(f"Building the {level} index{saved}", f"Built the {level} index"):
+        index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
     if params is None:
         index.save(folder)
     return index
