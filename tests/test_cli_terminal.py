@@ -22,6 +22,8 @@ import pytest
 from exportctl.suggest.engine import index_dir, index_stamp, load_alias_texts, load_or_build_index
 from exportctl.suggest.index import ClauseIndex
 
+pytestmark = pytest.mark.slow  # each test starts the command in its own process
+
 LASER = "We build a 200 W femtosecond fibre laser at 1030 nm for micromachining of glass."
 TIMEOUT = 300
 CLEAR_LINE = "\r\x1b[K"

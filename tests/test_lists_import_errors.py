@@ -94,6 +94,7 @@ def test_import_bad_pdf_exits_2_and_keeps_the_existing_dataset(tmp_path, mini_li
     assert [p.name for p in (tmp_path / "out").rglob("*") if p.name.startswith(".")] == []
 
 
+@pytest.mark.slow  # the command in its own process
 def test_import_bad_pdf_as_a_command(tmp_path):
     # The installed command in its own process: exit code 2, one line of error, nothing written.
     source = tmp_path / "bad.pdf"
