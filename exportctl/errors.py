@@ -49,6 +49,12 @@ class InputTextError(ExportctlError):
     code = "E140"
 
 
+class EmbeddingModelError(ExportctlError):
+    """The sentence-embedding model or the trained ranker is missing, damaged or cannot run."""
+
+    code = "E150"
+
+
 class RulesError(ExportctlError):
     """An ATAS rules file is malformed."""
 

@@ -41,6 +41,7 @@ REQUIRED = {
     "source",
     "licence",
     "domain",
+    "area",
 }
 
 
@@ -148,15 +149,26 @@ def test_cah3_codes_exist(splits, cah):
 
 
 def test_split_rule(splits):
-    # within each domain, ids sorted by sha1 hex; the first round(0.4 * n) go to dev
-    by_domain = defaultdict(list)
+    # within each area, ids sorted by sha1 hex; the first round(0.4 * n) go to dev
+    by_area = defaultdict(list)
     where = {}
     for name, rows in splits.items():
         for r in rows:
-            by_domain[r["domain"]].append(r["id"])
+            by_area[r["area"]].append(r["id"])
             where[r["id"]] = name
-    for domain, ids in by_domain.items():
+    for area, ids in by_area.items():
         ids.sort(key=lambda i: hashlib.sha1(i.encode()).hexdigest())
         k = round(0.4 * len(ids))
         for pos, i in enumerate(ids):
-            assert where[i] == ("dev" if pos < k else "test"), (domain, i)
+            assert where[i] == ("dev" if pos < k else "test"), (area, i)
+
+
+def test_areas_cover_the_lists(splits):
+    # at least 25 technology areas, near-miss areas among the not-listed, every category
+    rows = _all(splits)
+    listed_areas = {r["area"] for r in rows if r["labels"] != ["NOT_LISTED"]}
+    near_miss_areas = {r["area"] for r in rows if r["labels"] == ["NOT_LISTED"]}
+    assert len(listed_areas) >= 25 and not listed_areas & near_miss_areas
+    assert len(near_miss_areas) >= 5
+    covered = {code[0] if code[0].isdigit() else code[:2] for r in rows for code in r["labels"]}
+    assert set("0123456789") | {"ML", "PL"} <= covered

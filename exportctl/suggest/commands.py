@@ -1,4 +1,5 @@
-"""CLI commands: ``suggest`` (one text or a JSONL batch), ``build-index`` and ``evaluate``."""
+"""CLI commands: ``suggest`` (one text or a JSONL batch), ``build-index``, ``train-ranker``
+and ``evaluate``."""
 
 from __future__ import annotations
 
@@ -11,17 +12,35 @@ import click
 from tqdm import tqdm
 
 from exportctl import progress
-from exportctl.config import DEFAULT_TOP_K
+from exportctl.config import DEFAULT_TOP_K, PROJECT_DIR
 from exportctl.errors import ExportctlError, InputTextError
 from exportctl.jsonl import read_jsonl
 from exportctl.suggest.result import SuggestionResult
+
+DEV_DATA = PROJECT_DIR / "benchmarks" / "data" / "abstracts_dev.jsonl"
+
+
+def _progress_bar():
+    """A progress callback drawing one bar per task on a terminal (silent when piped)."""
+    bars: dict[str, tqdm] = {}
+
+    def update(task: str, done: int, total: int) -> None:
+        bar = bars.get(task)
+        if bar is None:
+            bar = bars[task] = tqdm(total=total, desc=task, unit="item", file=sys.stderr,
+                                    disable=progress.bar_disabled())  # fmt: skip
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
 
 
 def _suggester():
     with progress.status("Loading the suggestion engine"):
         from exportctl.suggest.engine import Suggester
 
-        return Suggester.load()
+        return Suggester.load(progress=_progress_bar())
 
 
 @click.command("suggest")
@@ -39,6 +58,8 @@ def _suggester():
 )
 @click.option("--level", help="Visitor's level, e.g. research, taught-masters, undergraduate.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output for one text.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for a batch (default: one per core).")  # fmt: skip
 def suggest_command(
     text: str | None,
     input_path: Path | None,
@@ -47,13 +68,14 @@ def suggest_command(
     nationalities: tuple[str, ...],
     level: str | None,
     as_json: bool,
+    jobs: int | None,
 ) -> None:
     """Suggest control entries (and CAH3 subjects, ATAS) for TEXT or a JSONL batch.
 
     These are suggestions for an export-control officer to review, not a classification.
     """
     if input_path is not None:
-        _suggest_batch(input_path, output_path, top_k, list(nationalities), level)
+        _suggest_batch(input_path, output_path, top_k, list(nationalities), level, jobs)
         return
     if text is None or text == "-":
         text = sys.stdin.read()
@@ -73,34 +95,24 @@ def _suggest_batch(
     top_k: int,
     nationalities: list[str],
     level: str | None,
+    jobs: int | None,
 ) -> None:
+    from exportctl.suggest.batch import default_jobs, screen_rows
+
     rows = _read_batch(input_path)
-    suggester = _suggester()
+    jobs = jobs or default_jobs()
+    engine = _suggester() if jobs <= 1 or len(rows) < 4 * jobs else None
     if output_path:
         output_path.parent.mkdir(parents=True, exist_ok=True)
     out = output_path.open("w", encoding="utf-8") if output_path else sys.stdout
     failed = 0
     try:
-        bar = tqdm(
-            rows,
-            desc="Screening",
-            unit="text",
-            disable=len(rows) < 20 or progress.bar_disabled(),
-            file=sys.stderr,
-        )
-        for row in bar:
-            try:
-                result = suggester.suggest(
-                    row["text"],
-                    text_id=row["id"],
-                    top_k=top_k,
-                    nationalities=nationalities or None,
-                    level=level,
-                )
-                record = result.to_dict()
-            except InputTextError as error:
-                failed += 1
-                record = {"id": row["id"], "controls": [], "error": error.message}
+        results = screen_rows(rows, jobs=jobs, top_k=top_k, nationalities=nationalities or None,
+                              level=level, engine=engine)  # fmt: skip
+        bar = tqdm(results, total=len(rows), desc="Screening", unit="text",
+                   disable=len(rows) < 20 or progress.bar_disabled(), file=sys.stderr)  # fmt: skip
+        for record in bar:
+            failed += "error" in record
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
         if output_path:
@@ -124,24 +136,37 @@ def _read_batch(path: Path) -> list[dict]:
 
 
 def render(result: SuggestionResult) -> str:
-    """A readable report of one result."""
+    """A readable report of one result: the verdict first, then the candidates."""
+    from exportctl.suggest.verdict import VERDICT_LABELS
+
     lines = [f"exportctl suggestions ({result.list_version})", result.disclaimer, ""]
+    if result.screening is not None:
+        label = VERDICT_LABELS.get(result.screening.verdict, result.screening.verdict)
+        lines.append(f"Screening: {label.upper()}")
+        lines.append(textwrap.fill(result.screening.reason, 96, initial_indent="  ",
+                                   subsequent_indent="  "))  # fmt: skip
+        lines.append("")
     for warning in result.warnings:
         lines.append(f"! {warning}")
     if not result.controls:
         lines.append("No control entry matched. That is not a 'not controlled' finding.")
     for rank, candidate in enumerate(result.controls, start=1):
         via = f"  [software/technology for {candidate.via}]" if candidate.via else ""
-        lines.append(f"{rank:>2}. {candidate.code:<16} score {candidate.score:.3f}{via}")
+        lines.append(f"{rank:>2}. {candidate.code:<16} score {candidate.score:.2f}{via}")
         lines.append(textwrap.fill(candidate.title, 96, initial_indent="     ",
                                    subsequent_indent="     "))  # fmt: skip
-        words = [e.abstract_text for e in candidate.evidence if e.abstract_text]
-        if words:
-            lines.append("     matched: " + ", ".join(dict.fromkeys(words)))
+        if candidate.reason:
+            lines.append(textwrap.fill(candidate.reason, 96, initial_indent="     why: ",
+                                       subsequent_indent="          "))  # fmt: skip
+        if candidate.fit == "contradicted":
+            lines.append("     the abstract's values look outside this clause's conditions")
         for check in candidate.thresholds:
             detail = f" (abstract: {check.observed})" if check.observed else ""
             ask = f" — {check.question}" if check.status != "met" and check.question else ""
-            lines.append(f"     threshold {check.condition!r}: {check.status}{detail}{ask}")
+            lines.append(
+                f"     threshold {check.clause_code} {check.condition!r}: {check.status}"
+                f"{detail}{ask}"
+            )
         if candidate.related:
             lines.append("     software/technology entries: " + ", ".join(candidate.related))
     lines.append("")
@@ -164,10 +189,13 @@ def render(result: SuggestionResult) -> str:
 
 @click.command("build-index")
 def build_index_command() -> None:
-    """Build (or rebuild) the suggestion index for the loaded list under models/."""
+    """Build (or rebuild) the suggestion indexes for the loaded list under models/: the word
+    and character indexes and the meaning index (the list's clauses embedded once)."""
     from exportctl.config import MODELS_DIR
     from exportctl.lists.store import ControlList
+    from exportctl.suggest.embedding import load_embedder
     from exportctl.suggest.engine import index_dir, load_alias_texts, load_or_build_index
+    from exportctl.suggest.meaning_index import MeaningIndex, meaning_index_dir
 
     with progress.status("Loading the control list"):
         control_list = ControlList.load()
@@ -178,6 +206,37 @@ def build_index_command() -> None:
                 (folder / "params.json").unlink()
             load_or_build_index(control_list, aliases, MODELS_DIR, level=level)
             click.echo(f"Built the {level} index in {folder}")
+    bar = _progress_bar()
+    meaning = MeaningIndex.build(
+        control_list, load_embedder(), progress=lambda d, t: bar("Embedding the list", d, t)
+    )
+    folder = meaning_index_dir(MODELS_DIR, control_list)
+    meaning.save(folder)
+    click.echo(f"Built the meaning index in {folder}")
+
+
+@click.command("train-ranker")
+@click.option("--data", "paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Labelled JSONL to train on (default: the development abstracts).")  # fmt: skip
+@click.option("--C", "c_value", default=1.0, show_default=True, type=float,
+              help="Inverse regularisation strength of the logistic regression.")  # fmt: skip
+def train_ranker_command(paths: tuple[Path, ...], c_value: float) -> None:
+    """Train the ranker (and calibrate the screening verdict) into models/ranker/."""
+    from exportctl.config import MODELS_DIR
+    from exportctl.suggest.engine import RANKER_FILE, Suggester
+    from exportctl.suggest.training import train_from_files
+
+    files = list(paths) or [DEV_DATA]
+    progress = _progress_bar()
+    suggester = Suggester.load(trained=False, progress=progress)
+    ranker = train_from_files(
+        suggester, files, C=c_value, progress=lambda d, t: progress("Training", d, t)
+    )
+    ranker.save(MODELS_DIR / RANKER_FILE)
+    weights = ", ".join(f"{n} {w:+.2f}" for n, w in zip(ranker.features, ranker.coef_, strict=True))
+    click.echo(f"Trained on {ranker.training['abstracts']} abstracts: {weights}")
+    click.echo(f"Related offset {ranker.related_offset}; verdict cut-offs {ranker.verdict}")
+    click.echo(f"Saved to {MODELS_DIR / RANKER_FILE}")
 
 
 @click.command("evaluate")
@@ -191,15 +250,24 @@ def build_index_command() -> None:
 )
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--show-misses", is_flag=True, help="List listed records missed in the top 5.")
-def evaluate_command(paths: tuple[Path, ...], as_json: bool, show_misses: bool) -> None:
-    """Recall@1/5/10 and MRR of the pipeline and a BM25 baseline; CAH3 accuracy."""
+@click.option("--by-area", is_flag=True, help="Add a table per research area.")
+@click.option("--leave-one-area-out", "loao", is_flag=True,
+              help="Score each area with curated aliases and ranker never fitted on it.")  # fmt: skip
+def evaluate_command(
+    paths: tuple[Path, ...], as_json: bool, show_misses: bool, by_area: bool, loao: bool
+) -> None:
+    """Recall@1/5/10, MRR and verdict shares of the pipeline beside a BM25 baseline; CAH3."""
     from exportctl.suggest.baseline import BM25Baseline
     from exportctl.suggest.evaluation import (
+        AreaTable,
         baseline_ranker,
+        format_area_table,
         format_table,
+        misses,
         pipeline_ranker,
         read_records,
-        score_ranker,
+        run_method,
+        summarise,
     )
 
     suggester = _suggester()
@@ -207,14 +275,27 @@ def evaluate_command(paths: tuple[Path, ...], as_json: bool, show_misses: bool) 
     report = []
     for path in paths:
         records = read_records(path)
-        entry = {"file": str(path), "records": len(records)}
+        entry: dict = {"file": str(path), "records": len(records)}
         labelled = [r for r in records if r.get("labels_entry_level") and
                     not str(r["labels_entry_level"][0]).startswith("CAH")]  # fmt: skip
         if labelled:
-            pipeline = score_ranker("pipeline", pipeline_ranker(suggester), labelled)
-            bm25 = score_ranker("bm25", baseline_ranker(baseline), labelled)
-            entry["controls"] = [pipeline.as_dict(), bm25.as_dict()]
-            entry["misses"] = pipeline.misses
+            if loao:
+                from exportctl.suggest.area_evaluation import leave_one_area_out
+
+                progress = _progress_bar()
+                pipeline, seconds = leave_one_area_out(
+                    labelled, progress=lambda a, d, t: progress("Areas", d, t)
+                ), None
+                name = "pipeline (LOAO)"
+            else:
+                pipeline, seconds = run_method(pipeline_ranker(suggester), labelled)
+                name = "pipeline"
+            bm25, bm25_seconds = run_method(baseline_ranker(baseline), labelled)
+            entry["controls"] = [summarise(name, pipeline, seconds),
+                                 summarise("bm25", bm25, bm25_seconds)]  # fmt: skip
+            entry["misses"] = misses(pipeline)
+            if by_area:
+                entry["areas"] = AreaTable({"pipeline": pipeline, "bm25": bm25}).rows()
         if any("cah3" in r or "hecos_code" in r for r in records):
             from exportctl.atas.evaluation import evaluate_subjects
 
@@ -228,6 +309,8 @@ def evaluate_command(paths: tuple[Path, ...], as_json: bool, show_misses: bool) 
         click.echo(f"== {path} ({len(records)} records)")
         if "controls" in entry:
             click.echo(format_table(entry["controls"]))
+            if "areas" in entry:
+                click.echo(format_area_table(entry["areas"]))
             if show_misses and entry["misses"]:
                 click.echo("missed in top 5:\n  " + "\n  ".join(entry["misses"]))
         if "subjects" in entry:
@@ -240,4 +323,4 @@ def evaluate_command(paths: tuple[Path, ...], as_json: bool, show_misses: bool) 
         click.echo(json.dumps(report, indent=2, default=str))
 
 
-COMMANDS = [suggest_command, build_index_command, evaluate_command]
+COMMANDS = [suggest_command, build_index_command, train_ranker_command, evaluate_command]

@@ -38,8 +38,7 @@ def clause_documents(
 
 
 def _own_text(clause: Clause) -> str:
-    technical = [note.text for note in clause.notes if note.kind == "technical_note"]
-    return " ".join([clause.text, *technical])
+    return " ".join([clause.text, *_technical_notes(clause)])
 
 
 def entry_documents(
@@ -61,3 +60,13 @@ def entry_documents(
             )
         )
     return documents
+
+
+def meaning_text(control_list: ControlList, clause: Clause) -> str:
+    """What a clause is embedded as: its parents' words and its own (the clause alone is often
+    meaningless: "2. Having a peak power exceeding 1 kW;") and its technical notes."""
+    return " ".join([clause.full_text, *_technical_notes(clause)])
+
+
+def _technical_notes(clause: Clause) -> list[str]:
+    return [note.text for note in clause.notes if note.kind == "technical_note"]

@@ -1,27 +1,32 @@
 """``Suggester``: from a pasted abstract to ranked control entries with their reasons.
 
-The pipeline: check the text → spaCy analysis (noun phrases, quantities) → word and character
-n-gram similarity to every clause document → clause scores aggregated per entry (the entry's
-best clause is shown) → software/technology entries that control a matched item's D/E added →
-threshold checks on each shown clause → exemption and end-use questions, CAH3 subjects and ATAS.
+The engine orchestrates; it does not know how any matcher works:
+check the text → leave out who the partners and funders are → analyse it once (spaCy noun
+phrases and quantities, word and character vectors, sentence embeddings) → every registered
+matcher scores every entry → the learned ranker weighs the scores into one per entry →
+software/technology entries of the best goods entries are brought in → each shown entry gets
+the clause that fits best (its conditions and its parents' checked against the abstract's
+quantities) → a screening verdict, the exemption and end-use questions, CAH3 subjects and ATAS.
 Every candidate's score is the sum of its evidence weights.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from exportctl import progress
 from exportctl.config import DEFAULT_TOP_K, MODELS_DIR
 from exportctl.errors import IndexMismatchError
 from exportctl.lists.store import ControlList
+from exportctl.progress import step as report_step
 from exportctl.suggest import analyzers
+from exportctl.suggest.clause_choice import ClauseChooser
 from exportctl.suggest.documents import clause_documents, entry_documents
+from exportctl.suggest.embedding import SentenceEmbedder, load_embedder
 from exportctl.suggest.index import (
     ClauseIndex,
     IndexParams,
@@ -30,37 +35,34 @@ from exportctl.suggest.index import (
     term_column,
 )
 from exportctl.suggest.input_text import check_text
-from exportctl.suggest.nlp import AnalysedText, TextPipeline, load_pipeline
+from exportctl.suggest.matchers import Catalogue, MatcherRegistry, MatchScores, default_registry
+from exportctl.suggest.meaning_index import MeaningIndex, load_or_build_meaning_index
+from exportctl.suggest.nlp import TextPipeline, load_pipeline
+from exportctl.suggest.partners import blank_partner_mentions
+from exportctl.suggest.query import Query
 from exportctl.suggest.questions import exemption_questions
+from exportctl.suggest.ranker import LinearRanker
 from exportctl.suggest.related import RelatedEntries
 from exportctl.suggest.result import Candidate, Evidence, SuggestionResult
-from exportctl.suggest.thresholds import check_conditions, parse_conditions
+from exportctl.suggest.sentences import sentence_spans
+from exportctl.suggest.verdict import screening_verdict
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class _Query:
-    text: str
-    analysed: AnalysedText
-    clause_vectors: tuple  # (word, char) sparse rows
-    entry_vectors: tuple | None
-    spans: dict[str, list[tuple[int, int]]]  # word term → its spans in the text
-    columns: dict[int, str]  # hashed column → word term
+RANKER_FILE = "ranker/ranker.json"
+#: progress callback for slow first-time work: (what, done, total)
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
-class RankingParams:
-    """How evidence is weighed; defaults chosen on the development abstracts only."""
+class Ranking:
+    """One query's scores: the matchers', the ranker's per entry, and related entries."""
 
-    word_weight: float = 0.7
-    char_weight: float = 0.3
-    entry_weight: float = 1.0  # similarity to the whole entry (all its clauses)
-    related_factor: float = 0.8  # a D/E entry brought in by a hardware match
-    related_from_top: int = 5  # hardware entries whose D/E entries are brought in
-    candidate_pool: int = 300  # clauses considered before aggregation
-    min_score: float = 0.02  # below this a clause is not evidence of anything
-    max_evidence_terms: int = 8
+    scores: dict[str, MatchScores]
+    features: np.ndarray  # (entries, features)
+    direct: np.ndarray  # the ranker's score of each entry, without its base
+    final: np.ndarray  # after software/technology entries are brought in
+    via: dict[int, int]  # entry row → goods entry row that brought it in
 
 
 class Suggester:
@@ -69,27 +71,33 @@ class Suggester:
     def __init__(
         self,
         control_list: ControlList,
-        index: ClauseIndex,
-        pipeline: TextPipeline,
         *,
-        entry_index: ClauseIndex | None = None,
-        aliases: dict[str, list[str]] | None = None,
-        params: RankingParams | None = None,
+        catalogue: Catalogue,
+        registry: MatcherRegistry,
+        ranker: LinearRanker,
+        pipeline: TextPipeline,
+        clause_index: ClauseIndex,
+        entry_index: ClauseIndex,
+        embedder: SentenceEmbedder | None,
+        partner_blind: bool = True,
     ) -> None:
         self.control_list = control_list
-        self.index = index
-        self.entry_index = entry_index
+        self.catalogue = catalogue
+        self.registry = registry
+        self.ranker = ranker
         self.pipeline = pipeline
-        self.aliases = aliases or {}
-        self.params = params or RankingParams()
+        self.index = clause_index
+        self.entry_index = entry_index
+        self.embedder = embedder
+        self.partner_blind = partner_blind
         self.related = RelatedEntries(control_list)
-        self._rows = {code: row for row, code in enumerate(index.codes)}
-        self._entry_of = np.array([control_list.get(code).entry for code in index.codes])
-        self._entry_row_of_clause = np.zeros(len(index.codes), dtype=np.int64)
-        if entry_index is not None:
-            self._entry_rows = {code: row for row, code in enumerate(entry_index.codes)}
-            self._entry_row_of_clause = np.array([self._entry_rows[e] for e in self._entry_of])
-        self._term_span_cache: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
+        self.chooser = ClauseChooser(control_list)
+        self.goods_mask = np.array([self.related.is_goods(e) for e in catalogue.entry_codes])
+        self.related_rows = [
+            [catalogue.entry_row[r] for r in self.related.software_and_technology(e)
+             if r in catalogue.entry_row]
+            for e in catalogue.entry_codes
+        ]  # fmt: skip
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -98,23 +106,53 @@ class Suggester:
         control_list: ControlList | None = None,
         *,
         models_dir: Path = MODELS_DIR,
-        params: RankingParams | None = None,
         index_params: IndexParams | None = None,
         use_aliases: bool = True,
+        aliases: dict[str, list[str]] | None = None,
+        ranker: LinearRanker | None = None,
+        trained: bool = True,
+        embedder: SentenceEmbedder | None = None,
+        progress: Progress | None = None,
     ) -> Suggester:
+        """The list, its indexes (built when missing or stale), the embedding model and the
+        trained ranker. ``aliases`` replaces the installed aliases (evaluation leaves some out);
+        ``trained=False`` gives an engine that can compute features but not rank (training)."""
         control_list = control_list or ControlList.load()
-        aliases = load_alias_texts(control_list) if use_aliases else {}
-        index = load_or_build_index(control_list, aliases, models_dir, index_params)
-        entry_index = load_or_build_index(
-            control_list, aliases, models_dir, index_params, level="entry"
+        persist = aliases is None and use_aliases  # other aliases: indexes in memory only
+        if aliases is None:
+            aliases = load_alias_texts(control_list) if use_aliases else {}
+        clause_index = load_or_build_index(
+            control_list, aliases, models_dir, index_params, persist=persist
         )
+        entry_index = load_or_build_index(
+            control_list, aliases, models_dir, index_params, level="entry", persist=persist
+        )
+        embedder = embedder or load_embedder()
+        meaning_index = load_or_build_meaning_index(
+            control_list,
+            embedder,
+            models_dir,
+            progress=(lambda done, total: progress("Embedding the list", done, total))
+            if progress
+            else None,
+        )
+        catalogue = Catalogue(control_list, tuple(clause_index.codes), tuple(entry_index.codes))
+        registry = default_registry(catalogue, clause_index, entry_index, meaning_index, aliases)
+        if ranker is None:
+            ranker = (
+                LinearRanker.load(models_dir / RANKER_FILE, registry.names)
+                if trained
+                else LinearRanker(features=registry.names)
+            )
         return cls(
             control_list,
-            index,
-            load_pipeline(),
+            catalogue=catalogue,
+            registry=registry,
+            ranker=ranker,
+            pipeline=load_pipeline(),
+            clause_index=clause_index,
             entry_index=entry_index,
-            aliases=aliases,
-            params=params,
+            embedder=embedder,
         )
 
     # -- suggestion --------------------------------------------------------------------
@@ -128,20 +166,22 @@ class Suggester:
         level: str | None = None,
     ) -> SuggestionResult:
         checked = check_text(text)
-        analysed = self.pipeline.analyse(checked.text)
         warnings = list(checked.warnings)
         if self.pipeline.degraded:
             warnings.append("No trained spaCy model installed: results are degraded.")
-        controls = self.rank(checked.text, analysed, top_k=top_k)
+        query = self.analyse(checked.text)
+        ranking = self.score(query)
+        controls = self.candidates(query, ranking, top_k=top_k)
         subjects, atas = self._atas(checked.text, nationalities, level)
         return SuggestionResult(
             text_id=text_id,
             controls=tuple(controls),
             list_version=self.control_list.version,
+            screening=screening_verdict(controls, self.ranker),
             questions=exemption_questions(self.control_list, checked.text),
             subjects=tuple(subjects),
             atas=atas,
-            quantities=tuple(q.to_dict() for q in analysed.quantities),
+            quantities=tuple(q.to_dict() for q in query.analysed.quantities),
             warnings=tuple(warnings),
         )
 
@@ -151,172 +191,113 @@ class Suggester:
         for text_id, text in items:
             yield self.suggest(text, text_id=text_id, top_k=top_k)
 
-    def rank(self, text: str, analysed: AnalysedText, *, top_k: int) -> list[Candidate]:
-        """Ranked candidates (entries with their best clause), best first."""
-        params = self.params
-        query = self._query(text, analysed)
-        word_sim, char_sim = self.index.similarities_for(*query.clause_vectors)
-        scores = params.word_weight * word_sim + params.char_weight * char_sim
-        if query.entry_vectors is not None:
-            entry_word, entry_char = self.entry_index.similarities_for(*query.entry_vectors)
-            entry_sim = params.word_weight * entry_word + params.char_weight * entry_char
-            scores = scores + params.entry_weight * entry_sim[self._entry_row_of_clause]
-        pool = np.argpartition(-scores, min(params.candidate_pool, len(scores) - 1))
-        pool = sorted(pool[: params.candidate_pool], key=lambda row: -scores[row])
-        best: dict[str, tuple[float, int | None, str | None]] = {}  # entry → (score, row, via)
-        for row in pool:
-            if scores[row] < params.min_score:
-                break
-            best.setdefault(str(self._entry_of[row]), (float(scores[row]), int(row), None))
-        goods = [e for e in sorted(best, key=lambda e: -best[e][0]) if self.related.is_goods(e)]
-        for entry in goods[: params.related_from_top]:
-            for related in self.related.software_and_technology(entry):
-                score = best[entry][0] * params.related_factor
-                if related not in best or best[related][0] < score:
-                    best[related] = (score, None, entry)
-        chosen = sorted(best, key=lambda e: (-best[e][0], e))[:top_k]
-        candidates = []
-        for entry in chosen:
-            score, row, via = best[entry]
-            if row is None:
-                assert via is not None
-                candidate = self._related_candidate(entry, via, score)
-            else:
-                candidate = self._candidate(row, query, float(char_sim[row]))
-            related = tuple(self.related.software_and_technology(entry))
-            if related and self.related.is_goods(entry):
-                candidate = replace(candidate, related=related)
-            candidates.append(candidate)
-        return candidates
-
-    def _query(self, text: str, analysed: AnalysedText) -> _Query:
-        """Everything about the text that ranking and evidence need, computed once per call
-        (kept out of ``self`` so one loaded engine can serve concurrent users)."""
+    def analyse(self, text: str) -> Query:
+        """Everything matchers read about ``text`` (already checked), computed once."""
+        if self.partner_blind:
+            text = blank_partner_mentions(text)
+        analysed = self.pipeline.analyse(text)
         spans = analyzers.term_spans(text)
-        entry_vectors = None
-        if self.entry_index is not None and self.params.entry_weight > 0:
-            entry_vectors = self.entry_index.query_vectors(text)
-        return _Query(
+        sentences = sentence_spans(text)
+        if self.embedder is not None:
+            meaning, sentence_meaning = self.embedder.embed_document(text, sentences)
+        else:
+            meaning, sentence_meaning = np.zeros(0), np.zeros((0, 0))
+        return Query(
             text=text,
             analysed=analysed,
+            sentences=tuple(sentences),
+            word_spans=spans,
+            word_columns={term_column(term): term for term in spans},
             clause_vectors=self.index.query_vectors(text),
-            entry_vectors=entry_vectors,
-            spans=spans,
-            columns={term_column(term): term for term in spans},
+            entry_vectors=self.entry_index.query_vectors(text),
+            meaning=meaning,
+            sentence_meaning=sentence_meaning,
         )
+
+    def score(self, query: Query) -> Ranking:
+        """Every entry's score; software/technology entries of the best goods entries are
+        brought in just below the goods entry that names them."""
+        scores = self.registry.score(query)
+        features = self.registry.feature_matrix(scores, self.ranker.features)
+        direct = self.ranker.decision_function(features) - self.ranker.intercept_
+        final = direct.copy()
+        via: dict[int, int] = {}
+        goods = [row for row in np.argsort(-direct) if self.goods_mask[row]]
+        for row in goods[: self.ranker.related_from_top]:
+            for related in self.related_rows[row]:
+                brought = direct[row] - self.ranker.related_offset
+                if brought > final[related]:
+                    final[related] = brought
+                    via[related] = int(row)
+        return Ranking(scores, features, direct, final, via)
+
+    def rank(self, text: str, *, top_k: int = DEFAULT_TOP_K) -> list[Candidate]:
+        """Ranked candidates for ``text`` (checked first), best first."""
+        query = self.analyse(check_text(text).text)
+        return self.candidates(query, self.score(query), top_k=top_k)
+
+    def candidates(self, query: Query, ranking: Ranking, *, top_k: int) -> list[Candidate]:
+        order = np.lexsort((np.array(self.catalogue.entry_codes), -ranking.final))[:top_k]
+        out = []
+        for row in order:
+            row = int(row)
+            if row in ranking.via:
+                candidate = self._related_candidate(row, ranking.via[row], ranking.final[row])
+            else:
+                candidate = self._direct_candidate(query, ranking, row)
+            related = tuple(self.related.software_and_technology(candidate.entry))
+            if related and self.related.is_goods(candidate.entry):
+                candidate = _with(candidate, related=related)
+            out.append(candidate)
+        return out
 
     # -- candidate construction --------------------------------------------------------
-    def _candidate(self, row: int, query: _Query, char_similarity: float) -> Candidate:
-        params = self.params
-        text, spans, columns = query.text, query.spans, query.columns
-        code = self.index.codes[row]
-        clause = self.control_list.get(code)
-        contributions = self.index.word_contributions(query.clause_vectors[0], row)
+    def _direct_candidate(self, query: Query, ranking: Ranking, row: int) -> Candidate:
+        entry = self.catalogue.entry_codes[row]
         evidence: list[Evidence] = []
-        clause_spans = self._clause_term_spans(code)
-        ordered = sorted(contributions.items(), key=lambda item: -item[1])
-        shown = ordered[: params.max_evidence_terms]
-        for column, value in shown:
-            term = columns.get(column, "?")
-            start, end = (spans.get(term) or [(-1, -1)])[0]
-            source, words = clause_spans.get(term, ("clause", ()))
-            evidence.append(
-                Evidence(
-                    matcher="alias" if source == "alias" else "words",
-                    abstract_text=text[start:end] if start >= 0 else term,
-                    start=start,
-                    end=end,
-                    clause_code=code,
-                    clause_words=words or (term,),
-                    weight=params.word_weight * value,
-                )
-            )
-        rest = sum(value for _, value in ordered[params.max_evidence_terms :])
-        if rest > 0:
-            evidence.append(
-                Evidence(
-                    "words (other shared terms)",
-                    "",
-                    -1,
-                    -1,
-                    code,
-                    tuple(columns.get(c, "?") for c, _ in ordered[params.max_evidence_terms :]),
-                    params.word_weight * rest,
-                )  # fmt: skip
-            )
-        if char_similarity > 0:
-            evidence.append(
-                Evidence(
-                    "character n-grams",
-                    "",
-                    -1,
-                    -1,
-                    code,
-                    (),
-                    params.char_weight * float(char_similarity),
-                )  # fmt: skip
-            )
-        if self.entry_index is not None and params.entry_weight > 0:
-            evidence.extend(self._entry_evidence(clause.entry, query))
-        parent_text = self.control_list.get(clause.parent).text if clause.parent else ""
-        checks = check_conditions(parse_conditions(clause, parent_text), query.analysed.quantities)
-        score = float(sum(e.weight for e in evidence))
-        matched = ", ".join(dict.fromkeys(e.abstract_text for e in evidence if e.abstract_text))
+        for column, name in enumerate(self.ranker.features):
+            weight = float(self.ranker.coef_[column] * ranking.features[row, column])
+            if weight == 0.0:
+                continue
+            evidence.extend(self.registry[name].explain(query, ranking.scores[name], row, weight))
+        rows = self.catalogue.clauses_of_entry[row]
+        choice = self.chooser.choose(
+            [self.catalogue.clause_codes[r] for r in rows] or [entry],
+            self._clause_scores(ranking, row) if len(rows) else np.zeros(1),
+            query.analysed.quantities,
+        )
         return Candidate(
-            code=code,
-            entry=clause.entry,
-            list_name=clause.list_name,
-            title=clause_title(self.control_list, code),
-            score=score,
+            code=choice.code,
+            entry=entry,
+            list_name=self.control_list.get(entry).list_name,
+            title=clause_title(self.control_list, choice.code),
+            score=float(sum(e.weight for e in evidence)),
             evidence=tuple(evidence),
-            thresholds=tuple(checks),
-            reason=f"Shares the words {matched} with {code}."
-            if matched
-            else f"Similar wording to {code}.",
+            thresholds=choice.checks,
+            reason=_reason(choice.code, evidence, choice.note),
+            fit=choice.fit,
         )
 
-    def _entry_evidence(self, entry: str, query: _Query) -> list[Evidence]:
-        """The entry-wide part of the score: shared words with the whole entry."""
-        assert self.entry_index is not None and query.entry_vectors is not None
-        params = self.params
-        text, spans, columns = query.text, query.spans, query.columns
-        row = self._entry_rows[entry]
-        word_query, char_query = query.entry_vectors
-        contributions = sorted(
-            self.entry_index.word_contributions(word_query, row).items(), key=lambda i: -i[1]
-        )
-        weight = params.entry_weight * params.word_weight
-        evidence = []
-        for column, value in contributions[: params.max_evidence_terms]:
-            term = columns.get(column, "?")
-            start, end = (spans.get(term) or [(-1, -1)])[0]
-            evidence.append(Evidence("entry words", text[start:end] if start >= 0 else term,
-                                     start, end, entry, (term,), weight * value))  # fmt: skip
-        rest = sum(v for _, v in contributions[params.max_evidence_terms :])
-        char = float((self.entry_index.char_matrix[row] @ char_query.T).toarray()[0, 0])
-        tail = weight * rest + params.entry_weight * params.char_weight * char
-        if tail > 0:
-            evidence.append(Evidence("entry words (other terms, character n-grams)", "", -1, -1,
-                                     entry, (), tail))  # fmt: skip
-        return evidence
+    def _clause_scores(self, ranking: Ranking, row: int) -> np.ndarray:
+        """The clause-level part of the ranker's score for each clause of one entry."""
+        rows = self.catalogue.clauses_of_entry[row]
+        total = np.zeros(len(rows))
+        for matcher in self.registry:
+            values = ranking.scores[matcher.name].clause_values
+            if matcher.clause_level and values is not None:
+                total += self.ranker.weight(matcher.name) * values[rows]
+        return total
 
-    def _related_candidate(self, entry: str, goods_entry: str, score: float) -> Candidate:
-        clause = self.control_list.get(entry)
-        evidence = Evidence(
-            matcher="related",
-            abstract_text="",
-            start=-1,
-            end=-1,
-            clause_code=entry,
-            clause_words=(goods_entry,),
-            weight=score,
-        )
+    def _related_candidate(self, row: int, goods_row: int, score: float) -> Candidate:
+        entry = self.catalogue.entry_codes[row]
+        goods_entry = self.catalogue.entry_codes[goods_row]
+        evidence = Evidence("related", "", -1, -1, entry, (goods_entry,), float(score))
         return Candidate(
             code=entry,
             entry=entry,
-            list_name=clause.list_name,
+            list_name=self.control_list.get(entry).list_name,
             title=clause_title(self.control_list, entry),
-            score=score,
+            score=float(score),
             evidence=(evidence,),
             via=goods_entry,
             reason=(
@@ -325,27 +306,40 @@ class Suggester:
             ),
         )
 
-    def _clause_term_spans(self, code: str) -> dict[str, tuple[str, tuple[str, ...]]]:
-        """For each word term of a clause document: which field has it and the words used."""
-        cached = self._term_span_cache.get(code)
-        if cached is not None:
-            return cached
-        clause = self.control_list.get(code)
-        out: dict[str, tuple[str, tuple[str, ...]]] = {}
-        fields = [("alias", " ; ".join(self.aliases.get(code, [])))]
-        fields.append(("context", " ".join(a.text for a in self.control_list.ancestors(code))))
-        fields.append(("clause", clause.text))
-        for source, text in fields:
-            for term, positions in analyzers.term_spans(text).items():
-                words = tuple(dict.fromkeys(text[s:e] for s, e in positions))
-                out[term] = (source, words)
-        self._term_span_cache[code] = out
-        return out
-
     def _atas(self, text: str, nationalities: list[str] | None, level: str | None):
         from exportctl.atas import screen_text
 
         return screen_text(text, nationalities, level)
+
+
+def _with(candidate: Candidate, **changes) -> Candidate:
+    from dataclasses import replace
+
+    return replace(candidate, **changes)
+
+
+def _reason(code: str, evidence: list[Evidence], note: str = "") -> str:
+    """One sentence a researcher can read: the words shared and the closest sentence."""
+    words = [
+        e.abstract_text
+        for e in sorted(evidence, key=lambda e: -e.weight)
+        if e.matcher in {"words", "alias", "entry words"} and e.abstract_text and e.weight > 0
+    ]
+    words = list(dict.fromkeys(words))[:5]
+    meaning = max(
+        (e for e in evidence if e.matcher in {"meaning", "sentence meaning"} and e.abstract_text),
+        key=lambda e: e.weight,
+        default=None,
+    )
+    parts = []
+    if words:
+        parts.append(f"shares the words {', '.join(words)} with {code}")
+    if meaning is not None and meaning.weight > 0:
+        sentence = meaning.abstract_text
+        sentence = sentence if len(sentence) <= 140 else sentence[:139].rstrip() + "…"
+        parts.append(f"the sentence “{sentence}” is close in meaning to it")
+    reason = ("The abstract " + "; ".join(parts) + ".") if parts else f"Similar to {code}."
+    return f"{reason} {note}".strip()
 
 
 def _title(text: str, limit: int = 160) -> str:
@@ -363,7 +357,7 @@ def clause_title(control_list: ControlList, code: str) -> str:
     return code
 
 
-# -- index and aliases -----------------------------------------------------------------
+# -- indexes and aliases ---------------------------------------------------------------
 def load_alias_texts(control_list: ControlList) -> dict[str, list[str]]:
     """Aliases per clause code (empty when no alias data is installed)."""
     try:
@@ -404,19 +398,22 @@ def load_or_build_index(
     params: IndexParams | None = None,
     *,
     level: str = "clause",
+    persist: bool = True,
 ) -> ClauseIndex:
-    """The saved index if its stamp matches this list, code and libraries; else a rebuild."""
+    """The saved index if its stamp matches this list, code and libraries; else a rebuild.
+    Indexes built with non-default parameters, or with ``persist=False``, stay in memory."""
     folder = index_dir(models_dir, control_list, level)
     stamp = {**index_stamp(control_list, aliases), "level": level}
-    if params is None:
+    persist = persist and params is None
+    if persist:
         try:
             return ClauseIndex.load(folder, expected_stamp=stamp)
         except IndexMismatchError as error:
             log.info("%s Rebuilding.", error)
-    saved = " (once; it is saved for later runs)" if params is None else ""
-    with progress.step(f"Building the {level} index{saved}", f"Built the {level} index"):
+    saved = " (once; it is saved for later runs)" if persist else ""
+    with report_step(f"Building the {level} index{saved}", f"Built the {level} index"):
         index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
-    if params is None:
+    if persist:
         index.save(folder)
     return index
 
@@ -432,3 +429,6 @@ def build_index(
     make = entry_documents if level == "entry" else clause_documents
     docs = make(control_list, aliases)
     return ClauseIndex.build(docs, stamp=stamp or index_stamp(control_list, aliases), params=params)
+
+
+__all__ = ["MeaningIndex", "Ranking", "Suggester"]

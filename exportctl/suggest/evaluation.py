@@ -1,17 +1,19 @@
-"""Recall@k and MRR of the suggestion pipeline and of the BM25 baseline on labelled texts.
+"""Recall@k, MRR and verdict shares of the suggestion pipeline and of the BM25 baseline.
 
-A record has ``text``, ``labels`` (clause codes, or ``NOT_LISTED``) and ``labels_entry_level``
-(entry codes). At entry level a list is a hit at k when any gold entry is in its first k
-entries; ``coverage@10`` is the share of an abstract's gold entries found in the first 10. At
-clause level a suggested clause is a hit when it is a gold clause or lies inside one (a gold
-label of ``2B510`` is met by ``2B510.c``). ``NOT_LISTED`` records give the false-positive
-picture: how high their best score is compared with listed records'.
+A record has ``text``, ``labels`` (clause codes, or ``NOT_LISTED``), ``labels_entry_level``
+(entry codes) and an ``area``. At entry level a list is a hit at k when any gold entry is in
+its first k entries; ``coverage@10`` is the share of an abstract's gold entries in the first 10.
+At clause level a suggested clause is a hit when it is a gold clause or lies inside one (a gold
+label of ``2B510`` is met by ``2B510.c``). For the verdict: the share of listed abstracts that
+get ``no_close_match`` (the costly error, bounded at 3%) and the share of not-listed abstracts
+that get it (the tool's usefulness for triage).
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,126 +24,205 @@ from exportctl.jsonl import read_jsonl
 NOT_LISTED = "NOT_LISTED"
 KS = (1, 5, 10)
 
-#: ranker: text → [(entry, clause, score)], best first
-Ranker = Callable[[str], list[tuple[str, str, float]]]
+
+@dataclass(frozen=True)
+class Ranked:
+    """A method's answer for one text: (entry, clause, score) best first, and its verdict."""
+
+    items: list[tuple[str, str, float]]
+    verdict: str | None = None
 
 
-@dataclass
-class Scores:
-    name: str
-    listed: int = 0
-    hits_entry: dict[int, int] = field(default_factory=lambda: dict.fromkeys(KS, 0))
-    hits_clause: dict[int, int] = field(default_factory=lambda: dict.fromkeys(KS, 0))
-    reciprocal_entry: float = 0.0
-    reciprocal_clause: float = 0.0
-    coverage_10: float = 0.0
-    top_scores_listed: list[float] = field(default_factory=list)
-    top_scores_not_listed: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    misses: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        n = max(self.listed, 1)
-        return {
-            "method": self.name,
-            "listed_records": self.listed,
-            **{f"entry_recall@{k}": self.hits_entry[k] / n for k in KS},
-            "entry_mrr": self.reciprocal_entry / n,
-            "entry_coverage@10": self.coverage_10 / n,
-            **{f"clause_recall@{k}": self.hits_clause[k] / n for k in KS},
-            "clause_mrr": self.reciprocal_clause / n,
-            **self.false_positive_picture(),
-            "ms_per_text": 1000
-            * self.seconds
-            / max(self.listed + len(self.top_scores_not_listed), 1),
-        }
-
-    def false_positive_picture(self) -> dict:
-        not_listed = self.top_scores_not_listed
-        if not not_listed:
-            return {"not_listed_records": 0}
-        listed = sorted(self.top_scores_listed)
-        # the score that keeps 90% of listed records above it
-        cut = listed[int(0.1 * len(listed))] if listed else 0.0
-        return {
-            "not_listed_records": len(not_listed),
-            "not_listed_median_top_score": statistics.median(not_listed),
-            "listed_median_top_score": statistics.median(listed) if listed else None,
-            "not_listed_above_listed_p10": sum(s >= cut for s in not_listed) / len(not_listed),
-        }
+#: ranker: text → its ranked entries
+Ranker = Callable[[str], Ranked]
 
 
-def read_records(path: Path) -> list[dict]:
-    return read_jsonl(path, error=InputTextError)
+@dataclass(frozen=True)
+class Outcome:
+    """How one method did on one record."""
+
+    record_id: str
+    area: str
+    listed: bool
+    entry_rank: int | None  # 1-based rank of the first gold entry
+    clause_rank: int | None
+    coverage_10: float  # share of gold entries in the top 10
+    top_score: float
+    verdict: str | None
+    top_entries: tuple[str, ...] = ()
+    gold: tuple[str, ...] = ()
 
 
 def _inside(code: str, gold: str) -> bool:
     return code == gold or code.startswith(gold + ".")
 
 
-def score_ranker(name: str, ranker: Ranker, records: Iterable[dict]) -> Scores:
-    scores = Scores(name)
+def outcome_of(record: dict, ranked: Ranked) -> Outcome:
+    gold_entries = [g for g in record.get("labels_entry_level") or [] if g != NOT_LISTED]
+    gold_clauses = [g for g in record.get("labels") or [] if g != NOT_LISTED]
+    entries = [entry for entry, _, _ in ranked.items]
+    clauses = [clause for _, clause, _ in ranked.items]
+    entry_rank = next((i + 1 for i, e in enumerate(entries) if e in gold_entries), None)
+    clause_rank = next(
+        (i + 1 for i, c in enumerate(clauses) if any(_inside(c, g) for g in gold_clauses)), None
+    )
+    coverage = len(set(gold_entries) & set(entries[:10])) / len(gold_entries) if gold_entries else 0
+    return Outcome(
+        record_id=str(record.get("id")),
+        area=str(record.get("area") or record.get("domain") or ""),
+        listed=bool(gold_entries),
+        entry_rank=entry_rank,
+        clause_rank=clause_rank,
+        coverage_10=coverage,
+        top_score=ranked.items[0][2] if ranked.items else 0.0,
+        verdict=ranked.verdict,
+        top_entries=tuple(entries[:5]),
+        gold=tuple(gold_entries),
+    )
+
+
+def run_method(ranker: Ranker, records: Iterable[dict]) -> tuple[list[Outcome], float]:
+    """Outcomes of one method on every record, and the seconds it took."""
+    outcomes, seconds = [], 0.0
     for record in records:
         started = time.perf_counter()
         try:
             ranked = ranker(record["text"])
         except InputTextError:
-            ranked = []
-        scores.seconds += time.perf_counter() - started
-        top = ranked[0][2] if ranked else 0.0
-        gold_entries = set(record.get("labels_entry_level") or [])
-        if gold_entries == {NOT_LISTED}:
-            scores.top_scores_not_listed.append(top)
-            continue
-        scores.listed += 1
-        scores.top_scores_listed.append(top)
-        entries = [entry for entry, _, _ in ranked]
-        clauses = [clause for _, clause, _ in ranked]
-        gold_clauses = [g for g in record.get("labels", []) if g != NOT_LISTED]
-        entry_rank = next((i + 1 for i, e in enumerate(entries) if e in gold_entries), None)
-        clause_rank = next(
-            (i + 1 for i, c in enumerate(clauses) if any(_inside(c, g) for g in gold_clauses)),
-            None,
+            ranked = Ranked([])
+        seconds += time.perf_counter() - started
+        outcomes.append(outcome_of(record, ranked))
+    return outcomes, seconds
+
+
+def summarise(name: str, outcomes: list[Outcome], seconds: float | None = None) -> dict:
+    listed = [o for o in outcomes if o.listed]
+    not_listed = [o for o in outcomes if not o.listed]
+    n = max(len(listed), 1)
+    row: dict = {"method": name, "listed_records": len(listed)}
+    for k in KS:
+        row[f"entry_recall@{k}"] = sum(bool(o.entry_rank and o.entry_rank <= k) for o in listed) / n
+    row["entry_mrr"] = sum(1 / o.entry_rank for o in listed if o.entry_rank) / n
+    row["entry_coverage@10"] = sum(o.coverage_10 for o in listed) / n
+    for k in KS:
+        row[f"clause_recall@{k}"] = (
+            sum(bool(o.clause_rank and o.clause_rank <= k) for o in listed) / n
         )
-        for k in KS:
-            scores.hits_entry[k] += bool(entry_rank and entry_rank <= k)
-            scores.hits_clause[k] += bool(clause_rank and clause_rank <= k)
-        scores.reciprocal_entry += 1 / entry_rank if entry_rank else 0.0
-        scores.reciprocal_clause += 1 / clause_rank if clause_rank else 0.0
-        scores.coverage_10 += len(gold_entries & set(entries[:10])) / len(gold_entries)
-        if not entry_rank or entry_rank > 5:
-            scores.misses.append(
-                f"{record.get('id')}: gold {sorted(gold_entries)}, got {entries[:5]}"
-            )
-    return scores
+    row["clause_mrr"] = sum(1 / o.clause_rank for o in listed if o.clause_rank) / n
+    row["not_listed_records"] = len(not_listed)
+    if any(o.verdict for o in outcomes):
+        listed_verdicts = Counter(o.verdict for o in listed)
+        not_listed_verdicts = Counter(o.verdict for o in not_listed)
+        row["listed_no_close_match"] = listed_verdicts["no_close_match"] / n
+        row["listed_likely_listed"] = listed_verdicts["likely_listed"] / n
+        m = max(len(not_listed), 1)
+        row["not_listed_no_close_match"] = not_listed_verdicts["no_close_match"] / m
+        row["not_listed_likely_listed"] = not_listed_verdicts["likely_listed"] / m
+    elif not_listed and listed:
+        cut = sorted(o.top_score for o in listed)[int(0.1 * len(listed))]
+        row["not_listed_above_listed_p10"] = sum(o.top_score >= cut for o in not_listed) / len(
+            not_listed
+        )
+        row["not_listed_median_top_score"] = statistics.median(o.top_score for o in not_listed)
+    if seconds is not None:
+        row["ms_per_text"] = 1000 * seconds / max(len(outcomes), 1)
+    return row
+
+
+def by_area(outcomes: list[Outcome]) -> dict[str, list[Outcome]]:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[outcome.area].append(outcome)
+    return dict(sorted(groups.items()))
+
+
+def misses(outcomes: list[Outcome], k: int = 5) -> list[str]:
+    return [
+        f"{o.record_id}: gold {list(o.gold)}, got {list(o.top_entries)}"
+        for o in outcomes
+        if o.listed and (not o.entry_rank or o.entry_rank > k)
+    ]
+
+
+@dataclass
+class AreaTable:
+    """Per-area rows: records, recall@5 / MRR / coverage for each method."""
+
+    methods: dict[str, list[Outcome]] = field(default_factory=dict)
+
+    def rows(self) -> list[dict]:
+        names = list(self.methods)
+        grouped = {name: by_area(outcomes) for name, outcomes in self.methods.items()}
+        areas = sorted({area for groups in grouped.values() for area in groups})
+        out = []
+        for area in areas:
+            row: dict = {"area": area}
+            for name in names:
+                items = grouped[name].get(area, [])
+                listed = [o for o in items if o.listed]
+                row["records"] = len(items)
+                row["listed"] = len(listed)
+                if listed:
+                    n = len(listed)
+                    row[f"{name} R@5"] = sum(bool(o.entry_rank and o.entry_rank <= 5)
+                                             for o in listed) / n  # fmt: skip
+                    row[f"{name} MRR"] = sum(1 / o.entry_rank for o in listed if o.entry_rank) / n
+                    row[f"{name} cov@10"] = sum(o.coverage_10 for o in listed) / n
+                else:
+                    row[f"{name} no-match"] = sum(o.verdict == "no_close_match" for o in items) / (
+                        len(items) or 1
+                    )
+            out.append(row)
+        return out
+
+
+def read_records(path: Path) -> list[dict]:
+    return read_jsonl(path, error=InputTextError)
 
 
 def pipeline_ranker(suggester) -> Ranker:
     from exportctl.suggest.input_text import check_text
+    from exportctl.suggest.verdict import screening_verdict
 
-    def rank(text: str) -> list[tuple[str, str, float]]:
-        checked = check_text(text)
-        analysed = suggester.pipeline.analyse(checked.text)
-        return [
-            (c.entry, c.code, c.score) for c in suggester.rank(checked.text, analysed, top_k=10)
-        ]
+    def rank(text: str) -> Ranked:
+        query = suggester.analyse(check_text(text).text)
+        controls = suggester.candidates(query, suggester.score(query), top_k=10)
+        verdict = screening_verdict(controls, suggester.ranker).verdict
+        return Ranked([(c.entry, c.code, c.score) for c in controls], verdict)
 
     return rank
 
 
 def baseline_ranker(baseline) -> Ranker:
-    return lambda text: baseline.rank(text, top_k=10)
+    return lambda text: Ranked(baseline.rank(text, top_k=10))
 
 
 def format_table(rows: list[dict]) -> str:
     keys = [k for k in rows[0] if k != "method"]
+    for row in rows[1:]:
+        keys.extend(k for k in row if k not in keys and k != "method")
     width = max(len(k) for k in keys)
     header = " " * width + "".join(f"{row['method']:>14}" for row in rows)
     lines = [header]
     for key in keys:
         cells = []
         for row in rows:
-            value = row.get(key)
+            value = row.get(key, "")
             cells.append(f"{value:>14.3f}" if isinstance(value, float) else f"{value!s:>14}")
         lines.append(f"{key:<{width}}" + "".join(cells))
     return "\n".join(lines)
+
+
+def format_area_table(rows: list[dict]) -> str:
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    widths = {k: max(len(k), *(len(_cell(r.get(k))) for r in rows)) for k in keys}
+    lines = ["  ".join(f"{k:<{widths[k]}}" for k in keys)]
+    for row in rows:
+        lines.append("  ".join(f"{_cell(row.get(k)):<{widths[k]}}" for k in keys))
+    return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}" if isinstance(value, float) else str(value)

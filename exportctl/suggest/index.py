@@ -139,7 +139,13 @@ class ClauseIndex:
     def similarities_for(
         self, word: sp.csr_matrix, char: sp.csr_matrix
     ) -> tuple[np.ndarray, np.ndarray]:
-        return _dot(self._word_columns, word), _dot(self._char_columns, char)
+        return self.word_similarities(word), self.char_similarities(char)
+
+    def word_similarities(self, word: sp.csr_matrix) -> np.ndarray:
+        return _dot(self._word_columns, word)
+
+    def char_similarities(self, char: sp.csr_matrix) -> np.ndarray:
+        return _dot(self._char_columns, char)
 
     @cached_property
     def _word_columns(self) -> sp.csc_matrix:

@@ -23,7 +23,7 @@ _add("length", "m", {"pm": 1e-12, "nm": 1e-9, "µm": 1e-6, "μm": 1e-6, "um": 1e
                      "micron": 1e-6, "microns": 1e-6, "mm": 1e-3, "cm": 1e-2, "m": 1.0,
                      "km": 1e3, "Å": 1e-10, "angstrom": 1e-10})  # fmt: skip
 _add("frequency", "Hz", {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9, "THz": 1e12})
-_add("power", "W", {"µW": 1e-6, "μW": 1e-6, "uW": 1e-6, "mW": 1e-3, "W": 1.0, "kW": 1e3,
+_add("power", "W", {"pW": 1e-12, "nW": 1e-9, "µW": 1e-6, "μW": 1e-6, "uW": 1e-6, "mW": 1e-3, "W": 1.0, "kW": 1e3,
                     "MW": 1e6, "GW": 1e9, "TW": 1e12, "PW": 1e15})  # fmt: skip
 _add("energy", "J", {"nJ": 1e-9, "µJ": 1e-6, "μJ": 1e-6, "uJ": 1e-6, "mJ": 1e-3, "J": 1.0,
                      "kJ": 1e3, "MJ": 1e6, "eV": 1.602e-19, "keV": 1.602e-16,
@@ -64,6 +64,11 @@ _NUMBER = r"(?P<num>\d{1,3}(?:[ ,]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _POWER = r"(?:\s*(?:x|×|\*)\s*10\s*(?:\^|\s)?\s*(?P<exp>[-−–]?\s?\d{1,2}))?"
 QUANTITY = re.compile(
     rf"(?<![\w.]){_NUMBER}{_POWER}\s?(?:-\s?)?(?P<unit>{_UNIT_ALTERNATION})(?![\w/])"
+)
+#: "32–38 GHz", "2 to 18 GHz": the first number takes the unit written after the second
+RANGE = re.compile(
+    rf"(?<![\w.]){_NUMBER}\s?(?:-|–|—|to)\s?(?P<high>\d+(?:\.\d+)?){_POWER}\s?"
+    rf"(?P<unit>{_UNIT_ALTERNATION})(?![\w/])"
 )
 MACH = re.compile(r"\bMach\s*(?P<num>\d+(?:\.\d+)?)")
 CELSIUS = re.compile(r"(?P<num>[-−–]?\d+(?:\.\d+)?)\s?°\s?C\b")
@@ -147,5 +152,14 @@ def find_quantities(text: str) -> list[Quantity]:
                 match.end(),
             )  # fmt: skip
         )
+    for match in RANGE.finditer(text):
+        low_end = match.start("num") + len(match["num"])
+        if any(q.start <= match.start() < q.end for q in found):
+            continue
+        unit = match["unit"]
+        dimension, base, factor = UNITS[unit]
+        value = _number(match["num"]) * (10 ** _exponent(match["exp"]))
+        found.append(Quantity(f"{match['num']} {unit}", value, unit, dimension, value * factor,
+                              base, match.start(), low_end))  # fmt: skip
     found.sort(key=lambda q: q.start)
     return found

@@ -64,6 +64,9 @@ class Candidate:
     related: tuple[str, ...] = ()  # software/technology entries that control this item's D/E
     via: str | None = None  # the hardware entry that brought this D/E entry in, if any
     reason: str = ""
+    #: how the abstract's values fit the shown clause's conditions (and its parents'):
+    #: "met", "open", "contradicted", or "" when it has no numeric condition
+    fit: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +87,7 @@ class SuggestionResult:
     text_id: str | None
     controls: tuple[Candidate, ...]
     list_version: str  # e.g. "uk-consolidated/2025-12-16"
+    screening: Any | None = None  # the verdict (exportctl.suggest.verdict.Screening)
     questions: tuple[Question, ...] = ()
     subjects: tuple[Any, ...] = ()  # CAH3 subject suggestions (exportctl.atas)
     atas: Any | None = None  # ATAS assessment when nationality and level were given
@@ -104,6 +108,7 @@ class SuggestionResult:
 
         return {
             "id": self.text_id,
+            "screening": convert(self.screening),
             "controls": [c.to_dict() for c in self.controls],
             "list_version": self.list_version,
             "questions": [asdict(q) for q in self.questions],

@@ -1,0 +1,87 @@
+"""The matcher interface and the catalogue of clauses and entries that matchers score."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+import numpy as np
+
+from exportctl.lists.store import ControlList
+from exportctl.suggest.query import Query
+from exportctl.suggest.result import Evidence
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Rows of the indexes: clause codes (list order, grouped by entry) and entry codes."""
+
+    control_list: ControlList
+    clause_codes: tuple[str, ...]
+    entry_codes: tuple[str, ...]
+
+    @cached_property
+    def entry_row(self) -> dict[str, int]:
+        return {code: row for row, code in enumerate(self.entry_codes)}
+
+    @cached_property
+    def clause_row(self) -> dict[str, int]:
+        return {code: row for row, code in enumerate(self.clause_codes)}
+
+    @cached_property
+    def entry_of_clause(self) -> np.ndarray:
+        """The entry row of each clause row."""
+        rows = self.entry_row
+        return np.array([rows[self.control_list.get(c).entry] for c in self.clause_codes])
+
+    @cached_property
+    def clauses_of_entry(self) -> list[np.ndarray]:
+        """The clause rows of each entry row (empty for an entry with no clause in use)."""
+        out: list[list[int]] = [[] for _ in self.entry_codes]
+        for clause_row, entry_row in enumerate(self.entry_of_clause):
+            out[entry_row].append(clause_row)
+        return [np.array(rows, dtype=np.int64) for rows in out]
+
+    def best_clause_per_entry(self, clause_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the highest clause value and the clause row that has it (-1 if none)."""
+        values = np.full(len(self.entry_codes), 0.0, dtype=np.float64)
+        rows = np.full(len(self.entry_codes), -1, dtype=np.int64)
+        order = np.lexsort((-clause_values, self.entry_of_clause))
+        entries = self.entry_of_clause[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = entries[1:] != entries[:-1]
+        values[entries[first]] = clause_values[order[first]]
+        rows[entries[first]] = order[first]
+        return values, rows
+
+
+@dataclass(frozen=True)
+class MatchScores:
+    """One matcher's output for one query."""
+
+    entry_values: np.ndarray  # the feature: one value per entry row
+    clause_values: np.ndarray | None = None  # per clause row, for clause-level matchers
+    clause_rows: np.ndarray | None = None  # per entry: the clause row behind its value
+
+
+class Matcher(ABC):
+    """Scores every entry for a query and explains a candidate's share of the score."""
+
+    #: the feature's name (a ranker column), stable across versions
+    name: ClassVar[str]
+    #: a few words for evidence and reports
+    description: ClassVar[str]
+    #: True when the matcher scores clauses (its clause values help choose the shown clause)
+    clause_level: ClassVar[bool] = False
+
+    @abstractmethod
+    def score(self, query: Query) -> MatchScores: ...
+
+    @abstractmethod
+    def explain(
+        self, query: Query, scores: MatchScores, entry_row: int, weight: float
+    ) -> list[Evidence]:
+        """Evidence items for one entry whose weights add up to ``weight`` (the ranker's
+        coefficient times this matcher's value for the entry)."""

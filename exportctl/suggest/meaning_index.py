@@ -1,0 +1,137 @@
+"""The meaning index: one sentence-embedding vector per clause, built once per list version.
+
+Each clause is embedded with its parents' words (``documents.meaning_text``). The vectors are
+saved as a float16 ``.npy`` beside ``codes.json`` and a ``params.json`` stamp holding the model
+id and checksum and a digest of the embedded texts, so the index is rebuilt exactly when the list
+text or the model changes, never per query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from exportctl.errors import IndexMismatchError
+from exportctl.lists.store import ControlList
+from exportctl.suggest.documents import meaning_text
+from exportctl.suggest.embedding import MODEL_ID, MODEL_SHA256, TOKENIZER_SHA256, SentenceEmbedder
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+#: progress callback: (texts embedded so far, total)
+Progress = Callable[[int, int], None]
+
+
+def meaning_documents(control_list: ControlList) -> tuple[list[str], list[str]]:
+    """Codes and texts of every clause in use, in list order."""
+    clauses = [clause for clause in control_list if not clause.not_used]
+    return [c.code for c in clauses], [meaning_text(control_list, c) for c in clauses]
+
+
+def _stamp(control_list: ControlList, texts: list[str]) -> dict:
+    digest = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()
+    return {
+        "format": FORMAT,
+        "list_version": control_list.version,
+        "model": MODEL_ID,
+        "model_sha256": MODEL_SHA256,
+        "tokenizer_sha256": TOKENIZER_SHA256,
+        "texts_sha256": digest,
+        "clauses": len(texts),
+    }
+
+
+@dataclass(frozen=True)
+class MeaningIndex:
+    codes: list[str]
+    vectors: np.ndarray  # (clauses, dimension) float32, rows L2-normalised
+    stamp: dict
+
+    def similarities(self, vectors: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each query vector (rows) to every clause: (queries, clauses)."""
+        return np.atleast_2d(vectors) @ self.vectors.T
+
+    @classmethod
+    def build(
+        cls,
+        control_list: ControlList,
+        embedder: SentenceEmbedder,
+        *,
+        progress: Progress | None = None,
+        batch: int = 256,
+    ) -> MeaningIndex:
+        codes, texts = meaning_documents(control_list)
+        parts = []
+        for start in range(0, len(texts), batch):
+            parts.append(embedder.embed(texts[start : start + batch]))
+            if progress:
+                progress(min(start + batch, len(texts)), len(texts))
+        vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dimension))
+        return cls(codes, vectors.astype(np.float32), _stamp(control_list, texts))
+
+    def save(self, folder: Path) -> None:
+        """Written to a temporary folder and renamed, so a reader never sees half an index."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = folder.with_name(f".{folder.name}.tmp")
+        staging.mkdir(exist_ok=True)
+        np.save(staging / "vectors.npy", self.vectors.astype(np.float16))
+        (staging / "codes.json").write_text(json.dumps(self.codes))
+        (staging / "params.json").write_text(json.dumps(self.stamp, indent=2))
+        if folder.exists():
+            for path in folder.iterdir():
+                path.unlink()
+            folder.rmdir()
+        staging.rename(folder)
+
+    @classmethod
+    def load(cls, folder: Path, control_list: ControlList) -> MeaningIndex:
+        """The saved index, or ``IndexMismatchError`` when it is missing, stale or damaged."""
+        params = folder / "params.json"
+        if not params.exists():
+            raise IndexMismatchError(f"No meaning index at {folder}.")
+        codes, texts = meaning_documents(control_list)
+        expected = _stamp(control_list, texts)
+        try:
+            stamp = json.loads(params.read_text())
+            saved_codes = json.loads((folder / "codes.json").read_text())
+            vectors = np.load(folder / "vectors.npy", allow_pickle=False).astype(np.float32)
+        except (OSError, ValueError) as error:
+            raise IndexMismatchError(f"The meaning index at {folder} is damaged ({error}).") from None
+        if stamp != expected:
+            changed = sorted(k for k in expected if stamp.get(k) != expected[k])
+            raise IndexMismatchError(f"The meaning index at {folder} is stale ({', '.join(changed)}).")
+        if saved_codes != codes or vectors.shape != (len(codes), vectors.shape[1]):
+            raise IndexMismatchError(f"The meaning index at {folder} does not match its list.")
+        return cls(codes, vectors, stamp)
+
+
+def meaning_index_dir(models_dir: Path, control_list: ControlList) -> Path:
+    manifest = control_list.manifest
+    return models_dir / "meaning" / f"{manifest.list_name}-{manifest.list_date}"
+
+
+def load_or_build_meaning_index(
+    control_list: ControlList,
+    embedder: SentenceEmbedder,
+    models_dir: Path,
+    *,
+    progress: Progress | None = None,
+) -> MeaningIndex:
+    folder = meaning_index_dir(models_dir, control_list)
+    try:
+        return MeaningIndex.load(folder, control_list)
+    except IndexMismatchError as error:
+        log.info("%s Embedding the list (a minute or two, once per list version).", error)
+    index = MeaningIndex.build(control_list, embedder, progress=progress)
+    try:
+        index.save(folder)
+    except OSError as error:
+        log.warning("Could not save the meaning index to %s (%s); using it in memory.", folder, error)
+    return index
