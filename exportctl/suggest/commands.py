@@ -251,8 +251,12 @@ def train_ranker_command(paths: tuple[Path, ...], c_value: float) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--show-misses", is_flag=True, help="List listed records missed in the top 5.")
 @click.option("--by-area", is_flag=True, help="Add a table per research area.")
-@click.option("--leave-one-area-out", "loao", is_flag=True,
-              help="Score each area with curated aliases and ranker never fitted on it.")  # fmt: skip
+@click.option(
+    "--leave-one-area-out",
+    "loao",
+    is_flag=True,
+    help="Score each area with curated aliases and ranker never fitted on it.",
+)
 def evaluate_command(
     paths: tuple[Path, ...], as_json: bool, show_misses: bool, by_area: bool, loao: bool
 ) -> None:
@@ -282,10 +286,13 @@ def evaluate_command(
             if loao:
                 from exportctl.suggest.area_evaluation import leave_one_area_out
 
-                progress = _progress_bar()
-                pipeline, seconds = leave_one_area_out(
-                    labelled, progress=lambda a, d, t: progress("Areas", d, t)
-                ), None
+                bar = _progress_bar()
+                pipeline, seconds = (
+                    leave_one_area_out(
+                        labelled, progress=lambda a, d, t, bar=bar: bar("Areas", d, t)
+                    ),
+                    None,
+                )
                 name = "pipeline (LOAO)"
             else:
                 pipeline, seconds = run_method(pipeline_ranker(suggester), labelled)
