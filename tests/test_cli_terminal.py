@@ -12,15 +12,21 @@ import json
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from exportctl.cli import main
+from exportctl.config import PROJECT_DIR
+from exportctl.lists.store import ControlList
 from exportctl.suggest.engine import index_dir, index_stamp, load_alias_texts, load_or_build_index
 from exportctl.suggest.index import ClauseIndex
+from exportctl.suggest.meaning_index import MeaningIndex, meaning_index_dir
 
 pytestmark = pytest.mark.slow  # each test starts the command in its own process
 
@@ -36,8 +42,19 @@ def exportctl(*args: str) -> list[str]:
     return [sys.executable, "-c", "from exportctl.cli import main; main()", *args]
 
 
-def environment(models: Path) -> dict[str, str]:
-    return {**os.environ, "EXPORTCTL_MODELS": str(models)}
+def environment(models: Path, control_lists: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "EXPORTCTL_MODELS": str(models)}
+    if control_lists is not None:
+        env["EXPORTCTL_CONTROL_LISTS"] = str(control_lists)
+    return env
+
+
+def models_to_build(folder: Path) -> Path:
+    """A models folder as in a fresh clone: the committed meaning index and ranker, no word
+    indexes yet (they are built on first use)."""
+    for part in ("meaning", "ranker"):
+        shutil.copytree(PROJECT_DIR / "models" / part, folder / part)
+    return folder
 
 
 def run_on_terminal(args: list[str], models: Path) -> tuple[int, str, str]:
@@ -69,13 +86,15 @@ def run_on_terminal(args: list[str], models: Path) -> tuple[int, str, str]:
     return process.returncode, stdout.decode(), shown.decode()
 
 
-def run_piped(args: list[str], models: Path, stdin: str = "") -> subprocess.CompletedProcess:
+def run_piped(
+    args: list[str], models: Path, stdin: str = "", control_lists: Path | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         args,
         input=stdin,
         capture_output=True,
         text=True,
-        env=environment(models),
+        env=environment(models, control_lists),
         timeout=TIMEOUT,
     )
 
@@ -83,7 +102,7 @@ def run_piped(args: list[str], models: Path, stdin: str = "") -> subprocess.Comp
 @pytest.fixture(scope="module")
 def built_models(control_list, tmp_path_factory) -> Path:
     """A models folder with both indexes already built, for runs that only load them."""
-    models = tmp_path_factory.mktemp("models")
+    models = models_to_build(tmp_path_factory.mktemp("built") / "models")
     aliases = load_alias_texts(control_list)
     for level in ("clause", "entry"):
         load_or_build_index(control_list, aliases, models, level=level)
@@ -91,7 +110,7 @@ def built_models(control_list, tmp_path_factory) -> Path:
 
 
 def test_cli_terminal_shows_loading_and_index_building(tmp_path, control_list):
-    models = tmp_path / "models"
+    models = models_to_build(tmp_path / "models")
     code, stdout, shown = run_on_terminal(exportctl("suggest", LASER), models)
     assert code == 0, shown
     assert "Loading the suggestion engine…" in shown
@@ -118,7 +137,8 @@ def test_cli_terminal_quiet_shows_nothing(built_models):
 
 def test_cli_piped_text_from_standard_input_gives_only_results(tmp_path):
     # Piped standard error, an index still to build: no status line, no bar, no log.
-    result = run_piped(exportctl("suggest", "--json"), tmp_path / "models", stdin=LASER)
+    models = models_to_build(tmp_path / "models")
+    result = run_piped(exportctl("suggest", "--json"), models, stdin=LASER)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     report = json.loads(result.stdout)
@@ -126,26 +146,45 @@ def test_cli_piped_text_from_standard_input_gives_only_results(tmp_path):
     assert any(q["unit"] == "W" and q["value"] == 200 for q in report["quantities"])
 
 
-def test_cli_verbose_build_index_rebuilds_and_logs_each_step(built_models, control_list):
-    result = run_piped(exportctl("-v", "build-index"), built_models)
+@pytest.fixture()
+def mini_list_root(tmp_path, mini_list_path) -> Path:
+    """A control-lists folder holding the 24-clause test list as the default list (with the
+    shipped aliases), so that building every index, the meaning index too, takes seconds."""
+    root = tmp_path / "control_lists"
+    result = CliRunner().invoke(
+        main,
+        ["import", str(mini_list_path), "--list-name", "uk-consolidated",
+         "--list-date", "2025-12-16", "--output", str(root)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    shutil.copytree(PROJECT_DIR / "control_lists" / "aliases", root / "aliases")
+    return root
+
+
+def test_cli_verbose_build_index_rebuilds_and_logs_each_step(tmp_path, mini_list_root):
+    mini = ControlList.load(root=mini_list_root)
+    aliases = load_alias_texts(mini)
+    models = tmp_path / "models"
+    current = load_or_build_index(mini, aliases, models)  # already current: rebuilt all the same
+    result = run_piped(exportctl("-v", "build-index"), models, control_lists=mini_list_root)
     assert result.returncode == 0, result.stderr
-    folders = {level: index_dir(built_models, control_list, level) for level in ("clause", "entry")}
+    folders = {level: index_dir(models, mini, level) for level in ("clause", "entry")}
     assert result.stdout.splitlines() == [
         f"Built the clause index in {folders['clause']}",
         f"Built the entry index in {folders['entry']}",
+        f"Built the meaning index in {meaning_index_dir(models, mini)}",
     ]
-    # Rebuilt although the saved indexes were current, and said so in the log.
     log = result.stderr.splitlines()
     assert "INFO Building the clause index (once; it is saved for later runs)…" in log
     assert any(line.startswith("INFO Built the entry index in ") for line in log)
     assert "\r" not in result.stderr
     # What it saved is what the engine loads for this list, code and libraries.
-    aliases = load_alias_texts(control_list)
     for level, folder in folders.items():
-        stamp = {**index_stamp(control_list, aliases), "level": level}
+        stamp = {**index_stamp(mini, aliases), "level": level}
         loaded = ClauseIndex.load(folder, expected_stamp=stamp)
         if level == "clause":  # every clause in use ("not used" ones are not indexed)
-            expected = [c.code for c in control_list if not c.not_used]
+            assert loaded.codes == current.codes == [c.code for c in mini if not c.not_used]
         else:
-            expected = [entry.code for entry in control_list.entries()]
-        assert loaded.codes == expected
+            assert loaded.codes == [entry.code for entry in mini.entries()]
+    meaning = MeaningIndex.load(meaning_index_dir(models, mini), mini)
+    assert meaning.codes == current.codes
