@@ -49,9 +49,13 @@ def postgres_url():
             pwd.getpwnam("postgres")
         except KeyError:
             pytest.skip("running as root and there is no 'postgres' user")
+        # runuser lives in /usr/sbin, which a root shell may not have on its PATH
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+        if runuser is None:
+            pytest.skip("running as root and runuser (util-linux) is not installed")
         shutil.chown(base, "postgres")
         shutil.chown(sockets, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
+        prefix = [runuser, "-u", "postgres", "--"]
     port = _free_port()
     subprocess.run(
         [*prefix, f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust"],
