@@ -125,6 +125,17 @@ def test_subjects_highlight_look_up_matches_the_prefix_rule(word, stems):
     assert _shares_stem(word, _stem_keys(stems)) is rule
 
 
+def test_subjects_found_by_meaning_without_shared_words():
+    # no HECoS name shares a word with the text; "aerodynamics" is close in meaning
+    text = "We tested the wing of a glider in a wind tunnel to measure lift and drag."
+    subjects = suggest_subjects(text)
+    assert subjects[0].cah3 == "CAH10-01-04"  # aeronautical and aerospace engineering
+    meaning = [e for e in subjects[0].evidence if e.kind == "meaning"]
+    assert [e.name for e in meaning] == ["aerodynamics"] and meaning[0].weight > 0
+    for subject in subjects:
+        assert subject.score == pytest.approx(sum(e.weight for e in subject.evidence))
+
+
 def test_subjects_modules_import_no_spacy_at_module_level():
     """spaCy models are slow to load; nothing in the ATAS package may import spaCy on import."""
     package = Path(exportctl.atas.__file__).parent

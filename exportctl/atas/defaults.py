@@ -16,3 +16,6 @@ RULES_DIR = CONTROL_LISTS_DIR / "atas" / "rules"
 SUBJECT_TOP_K = 5
 # Subjects scoring below this fraction of the best subject's score are not suggested.
 SUBJECT_MIN_RELATIVE_SCORE = 0.2
+# Weight of the meaning-level similarity (sentence embeddings) against the word matching;
+# chosen on the development abstracts (benchmarks/data/abstracts_dev.jsonl).
+SUBJECT_MEANING_WEIGHT = 5.0

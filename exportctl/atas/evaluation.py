@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from exportctl.atas.defaults import SUBJECT_MIN_RELATIVE_SCORE
+from exportctl.atas.defaults import SUBJECT_MEANING_WEIGHT, SUBJECT_MIN_RELATIVE_SCORE
 from exportctl.atas.definitions import load_hecos_definitions
 from exportctl.atas.subjects import (
     SubjectIndex,
     SubjectSuggestion,
+    alias_vectors,
     build_aliases,
     default_index,
 )
@@ -88,9 +89,9 @@ def evaluate_hecos_names(
     details: list[dict[str, Any]] = []
     for fold in range(folds):
         held_out = {code for code, f in fold_of.items() if f == fold}
-        index = SubjectIndex(**(index_params or {})).fit(
-            build_aliases(vocabulary, exclude_hecos=held_out, definitions=definitions), vocabulary
-        )
+        aliases = build_aliases(vocabulary, exclude_hecos=held_out, definitions=definitions)
+        params = {"meaning_weight": SUBJECT_MEANING_WEIGHT, **(index_params or {})}
+        index = SubjectIndex(**params).fit(aliases, vocabulary, alias_vectors(aliases))
         test = [row for row in rows if row["hecos_code"] in held_out]
         _, fold_details = _score(test, _rank_with(index))
         for row, detail in zip(test, fold_details, strict=True):
@@ -127,8 +128,8 @@ def evaluate_abstracts(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
         "kind": "abstracts",
         "method": (
-            "full index (HECoS names, HECoS definitions, CAH3 labels); abstracts text only, "
-            "titles unused"
+            "full index (HECoS names, HECoS definitions, CAH3 labels; words and meaning); "
+            "abstracts text only, titles unused"
         ),
         **summary,
         "details": details,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from exportctl.atas.assessment import AtasAssessment, assess
 from exportctl.atas.defaults import SUBJECT_TOP_K
 from exportctl.atas.rules import AtasRules
@@ -20,10 +22,12 @@ def screen_text(
     *,
     top_k: int = SUBJECT_TOP_K,
     rules: AtasRules | None = None,
+    meaning: np.ndarray | None = None,
 ) -> tuple[list[SubjectSuggestion], AtasAssessment | None]:
     """Suggested CAH3 subjects for a text, and the assessment of the best few when nationality
-    and level are given (None otherwise, or when no subject could be suggested)."""
-    subjects = suggest_subjects(text, top_k=top_k)
+    and level are given (None otherwise, or when no subject could be suggested). ``meaning``:
+    the text's sentence embedding, when the caller has it."""
+    subjects = suggest_subjects(text, top_k=top_k, meaning=meaning)
     if not nationalities or not level or not subjects:
         return subjects, None
     codes = [s.cah3 for s in subjects[:ASSESSED_SUBJECTS]]

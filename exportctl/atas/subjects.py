@@ -17,6 +17,7 @@ takes about a second to build, so it is built at first use rather than saved.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,7 +27,11 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from exportctl.atas.defaults import SUBJECT_MIN_RELATIVE_SCORE, SUBJECT_TOP_K
+from exportctl.atas.defaults import (
+    SUBJECT_MEANING_WEIGHT,
+    SUBJECT_MIN_RELATIVE_SCORE,
+    SUBJECT_TOP_K,
+)
 from exportctl.atas.definitions import HecosDefinition, load_hecos_definitions
 from exportctl.atas.vocabulary import CahVocabulary, load_vocabulary
 from exportctl.config import MAX_TEXT_CHARS
@@ -108,6 +113,7 @@ HECOS = "hecos"
 CAH3 = "cah3"
 HECOS_DEFINITION = "hecos-definition"
 CAH3_PROFILE = "cah3-profile"
+MEANING = "meaning"  # the text is close in meaning to a name, label or definition
 
 
 @dataclass(frozen=True)
@@ -171,15 +177,24 @@ class SubjectIndex:
         secondary_weight: float = 0.3,
         max_evidence: int = 5,
         profile_weight: float = 0.5,
+        meaning_weight: float = 0.0,
     ) -> None:
         self.word_weight = word_weight
         self.secondary_weight = secondary_weight
         self.max_evidence = max_evidence
         self.profile_weight = profile_weight
+        self.meaning_weight = meaning_weight
 
-    def fit(self, aliases: Sequence[Alias], vocabulary: CahVocabulary) -> SubjectIndex:
+    def fit(
+        self,
+        aliases: Sequence[Alias],
+        vocabulary: CahVocabulary,
+        alias_vectors: np.ndarray | None = None,
+    ) -> SubjectIndex:
+        """``alias_vectors``: one sentence embedding per alias, for meaning-level matching."""
         self.vocabulary_ = vocabulary
         self.aliases_ = list(aliases)
+        self.alias_vectors_ = alias_vectors
         texts = [a.text for a in self.aliases_]
         self.word_vectorizer_ = TfidfVectorizer(
             analyzer=_word_features, sublinear_tf=True, dtype=np.float32
@@ -226,11 +241,41 @@ class SubjectIndex:
         sims += (1 - self.word_weight) * np.asarray((char @ self.char_matrix_).todense()).ravel()
         return sims
 
+    def meaning_similarities(self, meaning: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per subject (position in codes_): the best alias's cosine similarity to the text's
+        embedding, and that alias."""
+        assert self.alias_vectors_ is not None
+        sims = self.alias_vectors_ @ meaning
+        best = np.full(len(self.codes_), -1.0)
+        which = np.full(len(self.codes_), -1, dtype=np.int64)
+        order = np.lexsort((-sims, self.alias_code_))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = self.alias_code_[order][1:] != self.alias_code_[order][:-1]
+        best[self.alias_code_[order[first]]] = sims[order[first]]
+        which[self.alias_code_[order[first]]] = order[first]
+        return best, which
+
     def rank(
-        self, text: str, *, top_k: int = SUBJECT_TOP_K, min_relative_score: float = 0.0
+        self,
+        text: str,
+        *,
+        top_k: int = SUBJECT_TOP_K,
+        min_relative_score: float = 0.0,
+        meaning: np.ndarray | None = None,
     ) -> list[SubjectSuggestion]:
+        """``meaning``: the text's embedding when already computed (else computed here when
+        the index matches by meaning). A text without content words gets no subject."""
+        if not tokens(text):
+            return []
         sims = self.similarities(text)
         profile_sims = self.profile_similarities(text) if self.profile_weight else None
+        meaning_sims = meaning_alias = None
+        if self.meaning_weight and self.alias_vectors_ is not None:
+            if meaning is None:
+                from exportctl.atas.subject_meaning import embed_text
+
+                meaning = embed_text(text)
+            meaning_sims, meaning_alias = self.meaning_similarities(meaning)
         order = np.argsort(-sims, kind="stable")
         by_code: dict[int, list[int]] = {}
         for i in order:
@@ -242,6 +287,8 @@ class SubjectIndex:
         codes = set(by_code)
         if profile_sims is not None:
             codes |= set(np.flatnonzero(profile_sims > 0).tolist())
+        if meaning_sims is not None:
+            codes |= set(np.flatnonzero(meaning_sims > 0).tolist())
         scored = []
         for code in codes:
             hits = by_code.get(code, [])
@@ -253,14 +300,18 @@ class SubjectIndex:
             if profile_sims is not None and profile_sims[code] > 0:
                 profile = float(profile_sims[code])
                 weights.append(self.profile_weight * profile)
-            scored.append((sum(weights), code, hits, weights, profile))
+            close = None
+            if meaning_sims is not None and meaning_sims[code] > 0:
+                close = (int(meaning_alias[code]), float(meaning_sims[code]))
+                weights.append(self.meaning_weight * close[1])
+            scored.append((sum(weights), code, hits, weights, profile, close))
         scored.sort(key=lambda item: (-item[0], self.codes_[item[1]]))
         if not scored:
             return []
         best = scored[0][0]
         text_tokens = tokens(text)
         out = []
-        for score, code, hits, weights, profile in scored[:top_k]:
+        for score, code, hits, weights, profile, close in scored[:top_k]:
             if score < min_relative_score * best:
                 break
             subject = self.vocabulary_.subjects[self.codes_[code]]
@@ -282,8 +333,20 @@ class SubjectIndex:
                         ref=subject.code,
                         name=subject.label,
                         similarity=round(profile, 6),
-                        weight=weights[-1],
+                        weight=weights[len(hits)],
                         words=_matched_words(text, text_tokens, self.code_stems_[code]),
+                    )
+                )
+            if close is not None:
+                alias = self.aliases_[close[0]]
+                evidence.append(
+                    SubjectEvidence(
+                        kind=MEANING,
+                        ref=alias.ref,
+                        name=alias.text,
+                        similarity=round(close[1], 6),
+                        weight=weights[-1],
+                        words=(),
                     )
                 )
             out.append(
@@ -360,15 +423,32 @@ def build_aliases(
     return aliases
 
 
+def alias_vectors(aliases: Sequence[Alias]) -> np.ndarray | None:
+    """Sentence embeddings of the aliases (built once and saved; None without the model)."""
+    from exportctl.atas.subject_meaning import load_or_build
+    from exportctl.errors import EmbeddingModelError
+
+    try:
+        return load_or_build([a.text for a in aliases]).of([a.text for a in aliases])
+    except (EmbeddingModelError, ImportError) as error:
+        logging.getLogger(__name__).warning("Subjects matched by words only: %s", error)
+        return None
+
+
 @lru_cache(maxsize=1)
 def default_index() -> SubjectIndex:
     vocabulary = load_vocabulary()
     aliases = build_aliases(vocabulary, definitions=load_hecos_definitions())
-    return SubjectIndex().fit(aliases, vocabulary)
+    return SubjectIndex(meaning_weight=SUBJECT_MEANING_WEIGHT).fit(
+        aliases, vocabulary, alias_vectors(aliases)
+    )
 
 
-def suggest_subjects(text: str, *, top_k: int = SUBJECT_TOP_K) -> list[SubjectSuggestion]:
-    """Rank CAH3 subjects for a text (an abstract, a title, a subject name)."""
+def suggest_subjects(
+    text: str, *, top_k: int = SUBJECT_TOP_K, meaning: np.ndarray | None = None
+) -> list[SubjectSuggestion]:
+    """Rank CAH3 subjects for a text (an abstract, a title, a subject name); ``meaning`` is the
+    text's embedding when the caller already has it."""
     if not isinstance(text, str):
         raise InputTextError("Give the text as a string.")
     if len(text) > MAX_TEXT_CHARS:
@@ -377,4 +457,6 @@ def suggest_subjects(text: str, *, top_k: int = SUBJECT_TOP_K) -> list[SubjectSu
         raise InputTextError("top_k must be at least 1.")
     if not text.strip():
         return []
-    return default_index().rank(text, top_k=top_k, min_relative_score=SUBJECT_MIN_RELATIVE_SCORE)
+    return default_index().rank(
+        text, top_k=top_k, min_relative_score=SUBJECT_MIN_RELATIVE_SCORE, meaning=meaning
+    )

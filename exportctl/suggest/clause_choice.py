@@ -84,10 +84,11 @@ class ClauseChooser:
         """The clause to show among an entry's clauses ``codes``, given their text scores."""
         best_text = float(np.max(text_scores))
         best: tuple[float, int, str, _Fit] | None = None
+        memo: dict[str, int] = {}
         for code, score in zip(codes, text_scores, strict=True):
             if score < best_text - TEXT_MARGIN:
                 continue
-            fit = self.fit(code, quantities)
+            fit = self.fit(code, quantities, memo)
             value = float(score) + MET_BONUS * fit.met - CONTRADICTED_PENALTY * fit.contradicted
             depth = code.count(".")
             key = (value, depth, code, fit)
@@ -105,9 +106,12 @@ class ClauseChooser:
             )
         return ClauseChoice(code, fit.checks, fit.label, note)
 
-    def fit(self, code: str, quantities: Sequence[Quantity]) -> _Fit:
+    def fit(
+        self, code: str, quantities: Sequence[Quantity], memo: dict[str, int] | None = None
+    ) -> _Fit:
         """The clause's conditions and its parents' checked against ``quantities``; a heading
-        ("... any of the following:") is contradicted when every item under it is."""
+        ("... any of the following:") is contradicted when every item under it is. ``memo``
+        keeps what is below each clause for one set of quantities."""
         checks: list[ThresholdCheck] = []
         met = 0
         statuses = []
@@ -118,7 +122,7 @@ class ClauseChooser:
             )
             met += status == "met"
             statuses.append(_STATUS[status])
-        below = self._below(code, tuple(quantities))
+        below = self._below(code, tuple(quantities), {} if memo is None else memo)
         if below == CONTRADICTED:
             checks.extend(self._unmet_below(code, quantities))
         overall = _all_of([*statuses, below])
@@ -142,21 +146,26 @@ class ClauseChooser:
         groups = [g for owner, g in self._path_conditions(code) if owner == code]
         return _all_of([_STATUS[_range_status(g, quantities)] for g in groups])
 
-    def _below(self, code: str, quantities: tuple[Quantity, ...]) -> int:
+    def _below(self, code: str, quantities: tuple[Quantity, ...], memo: dict[str, int]) -> int:
         """What the items under a clause allow: one of them must fit (all, for "all of the
         following"); an item with no numeric condition might fit, so it counts as open."""
+        if code in memo:
+            return memo[code]
         clause = self.control_list.get(code)
         children = [c for c in self.control_list.children(code) if not c.not_used]
         if not children:
-            return NONE
-        statuses = []
-        for child in children:
-            status = _all_of([self._own(child.code, quantities),
-                              self._below(child.code, quantities)])  # fmt: skip
-            statuses.append(status)
-        if ALL_OF.search(clause.text):
-            return _all_of(statuses)
-        return max(OPEN if s == NONE else s for s in statuses)
+            status = NONE
+        else:
+            statuses = [
+                _all_of([self._own(c.code, quantities), self._below(c.code, quantities, memo)])
+                for c in children
+            ]
+            if ALL_OF.search(clause.text):
+                status = _all_of(statuses)
+            else:
+                status = max(OPEN if s == NONE else s for s in statuses)
+        memo[code] = status
+        return status
 
     def _conditions_on_path(self, code: str) -> tuple[tuple[str, tuple[Condition, ...]], ...]:
         """(clause code, conditions on one quantity) for the clause and its ancestors."""

@@ -277,9 +277,12 @@ def evaluate_command(
     suggester = _suggester()
     baseline = BM25Baseline(suggester.control_list)
     report = []
-    for path in paths:
-        records = read_records(path)
-        entry: dict = {"file": str(path), "records": len(records)}
+    groups = [(str(path), read_records(path)) for path in paths]
+    if loao and len(groups) > 1:  # every area is left out of one pool of all the files
+        groups = [(" + ".join(name for name, _ in groups), [r for _, g in groups for r in g])]
+    for name_of_data, records in groups:
+        path = Path(name_of_data.split(" + ")[0])
+        entry: dict = {"file": name_of_data, "records": len(records)}
         labelled = [r for r in records if r.get("labels_entry_level") and
                     not str(r["labels_entry_level"][0]).startswith("CAH")]  # fmt: skip
         if labelled:
@@ -303,7 +306,7 @@ def evaluate_command(
             entry["misses"] = misses(pipeline)
             if by_area:
                 entry["areas"] = AreaTable({"pipeline": pipeline, "bm25": bm25}).rows()
-        if any("cah3" in r or "hecos_code" in r for r in records):
+        if not loao and any("cah3" in r or "hecos_code" in r for r in records):
             from exportctl.atas.evaluation import evaluate_subjects
 
             try:
@@ -313,7 +316,7 @@ def evaluate_command(
         report.append(entry)
         if as_json:
             continue
-        click.echo(f"== {path} ({len(records)} records)")
+        click.echo(f"== {name_of_data} ({len(records)} records)")
         if "controls" in entry:
             click.echo(format_table(entry["controls"]))
             if "areas" in entry:

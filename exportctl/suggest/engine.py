@@ -38,7 +38,7 @@ from exportctl.suggest.input_text import check_text
 from exportctl.suggest.matchers import Catalogue, MatcherRegistry, MatchScores, default_registry
 from exportctl.suggest.meaning_index import MeaningIndex, load_or_build_meaning_index
 from exportctl.suggest.nlp import TextPipeline, load_pipeline
-from exportctl.suggest.partners import blank_partner_mentions
+from exportctl.suggest.partners import blank_spans, partner_spans
 from exportctl.suggest.query import Query
 from exportctl.suggest.questions import exemption_questions
 from exportctl.suggest.ranker import LinearRanker
@@ -172,7 +172,7 @@ class Suggester:
         query = self.analyse(checked.text)
         ranking = self.score(query)
         controls = self.candidates(query, ranking, top_k=top_k)
-        subjects, atas = self._atas(checked.text, nationalities, level)
+        subjects, atas = self._atas(checked.text, nationalities, level, query.meaning)
         return SuggestionResult(
             text_id=text_id,
             controls=tuple(controls),
@@ -193,9 +193,11 @@ class Suggester:
 
     def analyse(self, text: str) -> Query:
         """Everything matchers read about ``text`` (already checked), computed once."""
-        if self.partner_blind:
-            text = blank_partner_mentions(text)
         analysed = self.pipeline.analyse(text)
+        if self.partner_blind:
+            blanked = partner_spans(text, analysed.proper_nouns)
+            text = blank_spans(text, blanked)
+            analysed = analysed.without(blanked, text)
         spans = analyzers.term_spans(text)
         sentences = sentence_spans(text)
         if self.embedder is not None:
@@ -306,10 +308,10 @@ class Suggester:
             ),
         )
 
-    def _atas(self, text: str, nationalities: list[str] | None, level: str | None):
+    def _atas(self, text: str, nationalities: list[str] | None, level: str | None, meaning):
         from exportctl.atas import screen_text
 
-        return screen_text(text, nationalities, level)
+        return screen_text(text, nationalities, level, meaning=meaning if meaning.size else None)
 
 
 def _with(candidate: Candidate, **changes) -> Candidate:

@@ -62,7 +62,8 @@ class TextPipeline:
 
     def analyse(self, text: str) -> AnalysedText:
         doc = self.nlp(text)
-        return AnalysedText(text, noun_phrases(doc), tuple(doc._.quantities))
+        proper = tuple((t.idx, t.idx + len(t)) for t in doc if t.tag_ in ("NNP", "NNPS"))
+        return AnalysedText(text, noun_phrases(doc), tuple(doc._.quantities), proper)
 
 
 def noun_phrases(doc: Doc) -> tuple[tuple[int, int, str], ...]:
@@ -89,6 +90,20 @@ class AnalysedText:
     text: str
     noun_phrases: tuple[tuple[int, int, str], ...]  # (start, end, text)
     quantities: tuple[Quantity, ...]
+    proper_nouns: tuple[tuple[int, int], ...] = ()  # spans of tokens tagged NNP/NNPS
+
+    def without(self, spans: list[tuple[int, int]], text: str) -> AnalysedText:
+        """The analysis of ``text``: this text with ``spans`` blanked (same offsets)."""
+
+        def kept(start: int, end: int) -> bool:
+            return not any(s < end and start < e for s, e in spans)
+
+        return AnalysedText(
+            text,
+            tuple(p for p in self.noun_phrases if kept(p[0], p[1])),
+            tuple(q for q in self.quantities if kept(q.start, q.end)),
+            tuple(p for p in self.proper_nouns if kept(*p)),
+        )
 
     def in_noun_phrase(self, start: int, end: int) -> bool:
         return any(s <= start and end <= e for s, e, _ in self.noun_phrases)

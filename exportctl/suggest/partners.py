@@ -49,6 +49,8 @@ ACKNOWLEDGEMENT_WORDS = frozenset(
     sponsored sponsorship collaboration collaborative collaborate collaborating collaborator
     collaborators partner partners partnership partnered jointly joint acknowledge acknowledged
     acknowledges acknowledgement acknowledgment thank thanks grateful project programme program
+    colleague colleagues discussion discussions fruitful helpful valuable comments assistance
+    help helped gratefully
     agreement contract number no award awarded financed financial financially scheme
     fellowship under part carried conducted led leading team teams university institute
     national international""".split()
@@ -96,28 +98,53 @@ def _country_pattern() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.])(?:the\s+)?(?:{alternation})(?![\w])")
 
 
+#: where an acknowledgement starts even when the previous sentence has no full stop
+ACKNOWLEDGEMENT_START = re.compile(
+    r"\s(?=(?:This|The|Our)\s+(?:work|research|project|study|programme|program)\s+"
+    r"(?:was|is|has been|were|are)\s+(?:carried out|conducted|supported|funded|sponsored|"
+    r"financed|a\s+(?:joint|partnership|collaboration))"
+    r"|We\s+(?:thank|acknowledge|are grateful|gratefully)"
+    r"|(?:Funding|Acknowledge?ments?)\s*:)"
+)
 _ACRONYM = re.compile(r"(?<![\w*])[A-Za-z0-9*]{2,}(?![\w*])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
-def partner_spans(text: str) -> list[tuple[int, int]]:
+def partner_spans(
+    text: str, proper_nouns: tuple[tuple[int, int], ...] = ()
+) -> list[tuple[int, int]]:
     """Spans of ``text`` that name countries, nationalities, organisations or funders, and of
-    sentences that say nothing but who supports or takes part in the work."""
+    sentences that say nothing but who supports or takes part in the work. ``proper_nouns``
+    (tagged NNP) count as names when deciding whether a sentence says anything else."""
     names: list[tuple[int, int]] = []
     names.extend(m.span() for m in _country_pattern().finditer(text))
     names.extend(m.span() for m in ORGANISATION.finditer(text) if m.end() - m.start() > 3)
     names.extend(m.span() for m in _ACRONYM.finditer(text) if m.group(0) in FUNDER_ACRONYMS)
     spans = list(names)
-    for start, end in sentence_spans(text):
-        inside = [(max(s, start), min(e, end)) for s, e in names if s < end and e > start]
+    for start, end in _segments(text):
+        inside = [
+            (max(s, start), min(e, end))
+            for s, e in [*names, *proper_nouns]
+            if s < end and e > start
+        ]
         if _only_says_who(text, start, end, inside):
             spans.append((start, end))
     return _merge(spans)
 
 
-def blank_partner_mentions(text: str) -> str:
-    """``text`` with partner, funder and country mentions replaced by spaces."""
-    spans = partner_spans(text)
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Sentences, with an acknowledgement that runs on from the previous sentence split off."""
+    out = []
+    for start, end in sentence_spans(text):
+        cuts = [m.end() for m in ACKNOWLEDGEMENT_START.finditer(text, start, end)]
+        for left, right in zip([start, *cuts], [*cuts, end], strict=True):
+            if right > left:
+                out.append((left, right))
+    return out
+
+
+def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` replaced by spaces (offsets unchanged)."""
     if not spans:
         return text
     chars = list(text)
@@ -126,6 +153,11 @@ def blank_partner_mentions(text: str) -> str:
             if not chars[position].isspace():
                 chars[position] = " "
     return "".join(chars)
+
+
+def blank_partner_mentions(text: str) -> str:
+    """``text`` with partner, funder and country mentions replaced by spaces."""
+    return blank_spans(text, partner_spans(text))
 
 
 def _only_says_who(text: str, start: int, end: int, names: list[tuple[int, int]]) -> bool:

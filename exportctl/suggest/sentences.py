@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 
-_BOUNDARY = re.compile(r"(?<=[.!?;])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
+_BOUNDARY = re.compile(
+    r"(?<=[.!?;])[\"')\]’”»]*\s+(?=[\"'(\[‘“«]?[A-Z0-9])"
+    r"|\n\s*\n"
+    r"|\n(?=\s*[A-Z0-9‘“«(])"
+)
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc al fig figs eq eqs ref refs no nos vs approx ca cf dr prof mr ms st sec".split()
 )

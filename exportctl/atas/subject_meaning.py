@@ -1,0 +1,79 @@
+"""Sentence embeddings of the subject vocabulary (HECoS names, CAH3 labels, HESA's definitions),
+so a CAH3 subject can be suggested for an abstract that shares its meaning but not its words.
+
+The vectors are built once with the same model as the control-list matching and saved under
+``models/subjects/`` (float16 ``.npy``, the texts in ``texts.json``, a ``params.json`` stamp of
+the model and a digest of the texts); a stale or missing store is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from exportctl.config import MODELS_DIR
+
+log = logging.getLogger(__name__)
+
+FOLDER = MODELS_DIR / "subjects" / "cah-1.3.4"
+
+
+@dataclass(frozen=True)
+class SubjectVectors:
+    rows: dict[str, int]  # alias text → row
+    vectors: np.ndarray  # (texts, dimension), rows L2-normalised
+
+    def of(self, texts: list[str]) -> np.ndarray | None:
+        """One row per text, or None when a text was never embedded."""
+        try:
+            return self.vectors[[self.rows[t] for t in texts]]
+        except KeyError:
+            return None
+
+
+def _stamp(texts: list[str]) -> dict:
+    from exportctl.suggest.embedding import MODEL_ID, MODEL_SHA256
+
+    digest = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()
+    return {"format": 1, "model": MODEL_ID, "model_sha256": MODEL_SHA256, "texts_sha256": digest}
+
+
+def load_or_build(texts: list[str], folder: Path = FOLDER) -> SubjectVectors:
+    texts = sorted(set(texts))
+    expected = _stamp(texts)
+    try:
+        if json.loads((folder / "params.json").read_text()) == expected:
+            saved = json.loads((folder / "texts.json").read_text())
+            vectors = np.load(folder / "vectors.npy", allow_pickle=False).astype(np.float32)
+            if saved == texts and len(vectors) == len(texts):
+                return SubjectVectors({t: i for i, t in enumerate(texts)}, vectors)
+    except (OSError, ValueError):
+        pass
+    from exportctl.suggest.embedding import load_embedder
+
+    log.info("Embedding %d subject names and definitions (once).", len(texts))
+    vectors = load_embedder().embed(texts)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "vectors.npy", vectors.astype(np.float16))
+        (folder / "texts.json").write_text(json.dumps(texts, ensure_ascii=False))
+        (folder / "params.json").write_text(json.dumps(expected, indent=2))
+    except OSError as error:
+        log.warning("Could not save subject vectors to %s (%s).", folder, error)
+    return SubjectVectors({t: i for i, t in enumerate(texts)}, vectors)
+
+
+@lru_cache(maxsize=1)
+def embed_text(text: str) -> np.ndarray:
+    """The whole text's embedding (for subject ranking outside a suggestion run)."""
+    from exportctl.suggest.embedding import load_embedder
+    from exportctl.suggest.sentences import sentence_spans
+
+    whole, _ = load_embedder().embed_document(text, sentence_spans(text))
+    return whole
