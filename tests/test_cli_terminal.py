@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers_models import models_as_cloned
 
 from exportctl.cli import main
 from exportctl.config import PROJECT_DIR
@@ -47,14 +48,6 @@ def environment(models: Path, control_lists: Path | None = None) -> dict[str, st
     if control_lists is not None:
         env["EXPORTCTL_CONTROL_LISTS"] = str(control_lists)
     return env
-
-
-def models_to_build(folder: Path) -> Path:
-    """A models folder as in a fresh clone: the committed meaning index and ranker, no word
-    indexes yet (they are built on first use)."""
-    for part in ("meaning", "ranker"):
-        shutil.copytree(PROJECT_DIR / "models" / part, folder / part)
-    return folder
 
 
 def run_on_terminal(args: list[str], models: Path) -> tuple[int, str, str]:
@@ -102,7 +95,7 @@ def run_piped(
 @pytest.fixture(scope="module")
 def built_models(control_list, tmp_path_factory) -> Path:
     """A models folder with both indexes already built, for runs that only load them."""
-    models = models_to_build(tmp_path_factory.mktemp("built") / "models")
+    models = models_as_cloned(tmp_path_factory.mktemp("built") / "models")
     aliases = load_alias_texts(control_list)
     for level in ("clause", "entry"):
         load_or_build_index(control_list, aliases, models, level=level)
@@ -110,7 +103,7 @@ def built_models(control_list, tmp_path_factory) -> Path:
 
 
 def test_cli_terminal_shows_loading_and_index_building(tmp_path, control_list):
-    models = models_to_build(tmp_path / "models")
+    models = models_as_cloned(tmp_path / "models")
     code, stdout, shown = run_on_terminal(exportctl("suggest", LASER), models)
     assert code == 0, shown
     assert "Loading the suggestion engine…" in shown
@@ -137,7 +130,7 @@ def test_cli_terminal_quiet_shows_nothing(built_models):
 
 def test_cli_piped_text_from_standard_input_gives_only_results(tmp_path):
     # Piped standard error, an index still to build: no status line, no bar, no log.
-    models = models_to_build(tmp_path / "models")
+    models = models_as_cloned(tmp_path / "models")
     result = run_piped(exportctl("suggest", "--json"), models, stdin=LASER)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
