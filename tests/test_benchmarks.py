@@ -16,7 +16,13 @@ from exportctl.config import PROJECT_DIR
 pytestmark = pytest.mark.slow
 
 SCRIPT = PROJECT_DIR / "benchmarks" / "run.py"
-TARGETED = {"latency_p50_ms", "batch_s", "cold_start_s", "peak_rss_mb"}
+TARGETED = {
+    "latency_p50_ms",
+    "command_batch_s",
+    "cold_start_s",
+    "peak_rss_mb",
+    "command_worker_peak_rss_mb",
+}
 
 
 def test_benchmarks_run_reports_every_measure(tmp_path):
@@ -41,6 +47,7 @@ def test_benchmarks_run_reports_every_measure(tmp_path):
         "index_build_s",
         "latency_p95_ms",
         "batch_size",
+        "batch_s",
         "throughput_per_s",
     }
     data = PROJECT_DIR / "benchmarks" / "data"
