@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from exportctl.config import MODELS_DIR
+from exportctl.progress import step as report_step
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,11 @@ def load_or_build(texts: list[str], folder: Path = FOLDER) -> SubjectVectors:
     from exportctl.suggest.embedding import load_embedder
 
     log.info("Embedding %d subject names and definitions (once).", len(texts))
-    vectors = load_embedder().embed(texts)
+    with report_step(
+        "Embedding the subject names and definitions (once; they are saved for later runs)",
+        "Embedded the subject names and definitions",
+    ):
+        vectors = load_embedder().embed(texts)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "vectors.npy", vectors.astype(np.float16))

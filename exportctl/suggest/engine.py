@@ -22,6 +22,7 @@ import numpy as np
 from exportctl.config import DEFAULT_TOP_K, MODELS_DIR
 from exportctl.errors import IndexMismatchError
 from exportctl.lists.store import ControlList
+from exportctl.progress import step as report_step
 from exportctl.suggest import analyzers
 from exportctl.suggest.clause_choice import ClauseChooser
 from exportctl.suggest.documents import clause_documents, entry_documents
@@ -422,7 +423,9 @@ def load_or_build_index(
             return ClauseIndex.load(folder, expected_stamp=stamp)
         except IndexMismatchError as error:
             log.info("%s Rebuilding.", error)
-    index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
+    saved = " (once; it is saved for later runs)" if persist else ""
+    with report_step(f"Building the {level} index{saved}", f"Built the {level} index"):
+        index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
     if persist:
         index.save(folder)
     return index
