@@ -102,6 +102,11 @@ def _suggest_batch(
     rows = _read_batch(input_path)
     jobs = jobs or default_jobs()
     engine = _suggester() if jobs <= 1 or len(rows) < 4 * jobs else None
+    if engine is None:
+        from exportctl.suggest.engine import build_missing_indexes
+
+        with progress.status("Checking the suggestion indexes"):
+            build_missing_indexes(progress=_progress_bar())
     if output_path:
         output_path.parent.mkdir(parents=True, exist_ok=True)
     out = output_path.open("w", encoding="utf-8") if output_path else sys.stdout

@@ -371,6 +371,23 @@ def clause_title(control_list: ControlList, code: str) -> str:
 
 
 # -- indexes and aliases ---------------------------------------------------------------
+def build_missing_indexes(models_dir: Path = MODELS_DIR, progress: Progress | None = None) -> None:
+    """Build the saved indexes that are missing or stale (before several worker processes
+    load them at once, so that they do not each build and save the same files)."""
+    control_list = ControlList.load()
+    aliases = load_alias_texts(control_list)
+    for level in ("clause", "entry"):
+        load_or_build_index(control_list, aliases, models_dir, level=level)
+    load_or_build_meaning_index(
+        control_list,
+        load_embedder(),
+        models_dir,
+        progress=(lambda done, total: progress("Embedding the list", done, total))
+        if progress
+        else None,
+    )
+
+
 def load_alias_texts(control_list: ControlList) -> dict[str, list[str]]:
     """Aliases per clause code (empty when no alias data is installed)."""
     try:

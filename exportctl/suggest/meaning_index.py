@@ -71,8 +71,10 @@ class MeaningIndex:
         parts = []
         for start in range(0, len(texts), batch):
             parts.append(embedder.embed(texts[start : start + batch]))
+            done = min(start + batch, len(texts))
+            log.debug("Embedded %d of %d clauses.", done, len(texts))
             if progress:
-                progress(min(start + batch, len(texts)), len(texts))
+                progress(done, len(texts))
         vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dimension))
         return cls(codes, vectors.astype(np.float32), _stamp(control_list, texts))
 
