@@ -1,11 +1,11 @@
 """Speed and memory of the suggestion pipeline, printed as numbers.
 
-    python benchmarks/run.py [--batch 1000]
+    python benchmarks/run.py [--batch 1000] [--samples 200]
 
 Measures, each in a fresh Python process so imports and caches start cold:
 - index build time (clause and entry indexes from the imported list),
 - cold start (import, load the list, load the saved indexes and the spaCy model),
-- per-abstract latency p50/p95 once loaded (real abstracts from benchmarks/data),
+- per-abstract latency p50/p95 once loaded (``--samples`` real abstracts from benchmarks/data),
 - batch throughput (``--batch`` abstracts, the real ones repeated) in one process,
 - the whole ``exportctl suggest --input ... --output ...`` command on ``--batch`` abstracts,
   with one worker per core (``--jobs``), start to finish,
@@ -58,7 +58,7 @@ texts = json.loads(sys.stdin.read())
 suggester = Suggester.load()
 suggester.suggest(texts[0])
 latencies = []
-for text in texts[:200]:
+for text in texts[:SAMPLES]:
     started = time.perf_counter()
     suggester.suggest(text)
     latencies.append(1000 * (time.perf_counter() - started))
@@ -117,13 +117,15 @@ def abstracts() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=200, help="abstracts timed one by one")
     args = parser.parse_args()
     texts = abstracts()
     results: dict = {"abstracts": len(texts)}
     results.update(run(BUILD))
     run(COLD)  # make sure the saved index exists and is current before timing a cold start
     results.update(run(COLD))
-    results.update(run(BATCH.replace("BATCH_SIZE", str(args.batch)), json.dumps(texts)))
+    batch = BATCH.replace("BATCH_SIZE", str(args.batch)).replace("SAMPLES", str(args.samples))
+    results.update(run(batch, json.dumps(texts)))
     results.update(command_batch(texts, args.batch))
     targets = {
         "latency_p50_ms": 100,

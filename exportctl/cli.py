@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from exportctl import __version__
+from exportctl import __version__, progress
 from exportctl.errors import ExportctlError
 
 
@@ -25,11 +25,19 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="exportctl")
 @click.option("-v", "--verbose", is_flag=True, help="Show progress and debug logging.")
-def main(verbose: bool) -> None:
-    """exportctl: first-pass export-control and ATAS screening. An officer decides."""
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bars or status lines, even on a terminal."
+)
+def main(verbose: bool, quiet: bool) -> None:
+    """exportctl: first-pass export-control and ATAS screening. An officer decides.
+
+    On a terminal, slow steps (loading the engine, building an index, reading a PDF) show a
+    status line or a progress bar on standard error; nothing is shown when it is piped.
+    """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
+    progress.configure(quiet=quiet, verbose=verbose)
 
 
 def _register() -> None:

@@ -1,4 +1,4 @@
-"""CAH3 suggestion from text: ranking, evidence spans, and speed."""
+"""CAH3 suggestion from text: ranking, evidence spans, and what keeps it fast."""
 
 from __future__ import annotations
 
@@ -6,10 +6,18 @@ import ast
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import exportctl.atas
 from exportctl.atas import suggest_subjects
-from exportctl.atas.subjects import build_aliases, stem
+from exportctl.atas.subjects import (
+    _shares_stem,
+    _stem_keys,
+    build_aliases,
+    default_index,
+    stem,
+)
 from exportctl.atas.vocabulary import load_vocabulary
 from exportctl.errors import InputTextError
 
@@ -88,6 +96,33 @@ def test_subjects_held_out_names_leave_the_index():
     aliases = build_aliases(vocabulary, exclude_hecos={"100115"})
     assert "aerospace engineering" not in {a.text for a in aliases if a.kind == "hecos"}
     assert len(aliases) == len(build_aliases(vocabulary)) - 1
+
+
+def test_subjects_index_is_fitted_once_and_reused():
+    # What keeps ranking fast once loaded: the subject index is fitted once per process, not
+    # per call (checked by counting, not by a clock, which a busy machine would fail).
+    suggest_subjects("warm up")
+    before = default_index.cache_info()
+    text = "Design of a low-noise amplifier for satellite communication receivers. " * 20
+    first = suggest_subjects(text)
+    assert first and first[0].cah3 == "CAH10-01-08"  # electrical and electronic engineering
+    assert all(suggest_subjects(text) == first for _ in range(3))
+    after = default_index.cache_info()
+    assert after.misses == before.misses
+    assert after.hits == before.hits + 4
+
+
+@given(
+    st.text(alphabet="abcdefgh", min_size=1, max_size=8),
+    st.sets(st.text(alphabet="abcdefgh", min_size=1, max_size=8), max_size=12),
+)
+def test_subjects_highlight_look_up_matches_the_prefix_rule(word, stems):
+    # The set look-up behind highlighting gives the rule's answer: the same stem, or both at
+    # least five letters long and sharing the first five.
+    rule = word in stems or any(
+        len(word) >= 5 and len(other) >= 5 and word[:5] == other[:5] for other in stems
+    )
+    assert _shares_stem(word, _stem_keys(stems)) is rule
 
 
 def test_subjects_found_by_meaning_without_shared_words():

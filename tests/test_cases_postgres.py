@@ -49,9 +49,13 @@ def postgres_url():
             pwd.getpwnam("postgres")
         except KeyError:
             pytest.skip("running as root and there is no 'postgres' user")
+        # runuser lives in /usr/sbin, which a root shell may not have on its PATH
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+        if runuser is None:
+            pytest.skip("running as root and runuser (util-linux) is not installed")
         shutil.chown(base, "postgres")
         shutil.chown(sockets, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
+        prefix = [runuser, "-u", "postgres", "--"]
     port = _free_port()
     subprocess.run(
         [*prefix, f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust"],
@@ -119,6 +123,46 @@ def test_cases_postgres_flow_and_append_only_audit(postgres_url):
         with repo.engine.begin() as connection:
             connection.exec_driver_sql("UPDATE audit_events SET actor = 'x'")
     repo.dispose()
+
+
+def test_cases_postgres_audit_rows_cannot_be_deleted(postgres_url):
+    import sqlalchemy
+
+    repo = CaseRepository.open(postgres_url)
+    case_id = repo.create_case(
+        RESEARCHER, title="MCU delete", abstract=ABSTRACT, result=stored_result(ABSTRACT)
+    )
+    trail = repo.audit_trail(OFFICER)
+    assert any(e.case_id == case_id for e in trail)
+    for statement in (
+        f"DELETE FROM audit_events WHERE case_id = {case_id}",
+        "DELETE FROM audit_events",
+    ):
+        with pytest.raises(sqlalchemy.exc.DatabaseError, match="audit_events is append-only"):
+            with repo.engine.begin() as connection:
+                connection.exec_driver_sql(statement)
+    assert repo.audit_trail(OFFICER) == trail
+    repo.dispose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="TRUNCATE skips row-level triggers: the store needs a BEFORE TRUNCATE statement "
+    "trigger on audit_events (exportctl/cases/models.py)",
+)
+def test_cases_postgres_audit_table_cannot_be_truncated(postgres_url):
+    import sqlalchemy
+
+    repo = CaseRepository.open(postgres_url)
+    repo.create_case(
+        RESEARCHER, title="MCU truncate", abstract=ABSTRACT, result=stored_result(ABSTRACT)
+    )
+    try:
+        with pytest.raises(sqlalchemy.exc.DatabaseError, match="audit_events is append-only"):
+            with repo.engine.begin() as connection:
+                connection.exec_driver_sql("TRUNCATE audit_events")
+    finally:
+        repo.dispose()
 
 
 def test_cases_postgres_concurrent_decisions(postgres_url):

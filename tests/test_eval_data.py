@@ -4,6 +4,7 @@ benchmarks/data/abstracts_dev.jsonl and abstracts_test.jsonl: every control-list
 must exist in the consolidated list text, every CAH3 code in the HESA CAH csv, ids must be
 unique, and dev/test must not share ids or texts.
 """
+
 import csv
 import hashlib
 import json
@@ -15,15 +16,33 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
-LIST_TXT = (ROOT / "control_lists" / "sources" / "uk-consolidated-2025-12-16"
-            / "consolidated-list-2025-12-16.txt")
+LIST_TXT = (
+    ROOT
+    / "control_lists"
+    / "sources"
+    / "uk-consolidated-2025-12-16"
+    / "consolidated-list-2025-12-16.txt"
+)
 CAH_CSV = ROOT / "control_lists" / "sources" / "hecos-cah-1.3.4" / "cah_hierarchy_v1.3.4.csv"
 FILES = {"dev": DATA / "abstracts_dev.jsonl", "test": DATA / "abstracts_test.jsonl"}
 
 ENTRY_RE = r"(?:ML\d{1,2}|PL\d{4}|\d[A-E]\d{3})"
 CODE_RE = re.compile(rf"^({ENTRY_RE})((?:\.[a-z0-9]{{1,2}})*)\.?$")
-REQUIRED = {"id", "text", "title", "labels", "labels_entry_level", "justification", "cah3",
-            "cah3_entry_level", "cah3_justification", "source", "licence", "domain", "area"}
+REQUIRED = {
+    "id",
+    "text",
+    "title",
+    "labels",
+    "labels_entry_level",
+    "justification",
+    "cah3",
+    "cah3_entry_level",
+    "cah3_justification",
+    "source",
+    "licence",
+    "domain",
+    "area",
+}
 
 
 def _load(path):
@@ -75,12 +94,15 @@ def test_ids_unique(splits):
     assert len(ids) == len(set(ids))
 
 
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
 def test_dev_test_disjoint(splits):
-    norm = lambda t: " ".join(t.split()).lower()
     dev, test = splits["dev"], splits["test"]
     assert not {r["id"] for r in dev} & {r["id"] for r in test}
-    assert not {norm(r["text"]) for r in dev} & {norm(r["text"]) for r in test}
-    texts = [norm(r["text"]) for r in _all(splits)]
+    assert not {_normalised(r["text"]) for r in dev} & {_normalised(r["text"]) for r in test}
+    texts = [_normalised(r["text"]) for r in _all(splits)]
     assert len(texts) == len(set(texts)), "duplicate abstract text"
 
 
@@ -105,7 +127,7 @@ def test_labels_exist_in_list(splits, entry_codes):
 def test_justification_quotes_from_list(splits, list_text):
     # every quoted clause must appear in the list text (whitespace, margin regime markers
     # and page headers ignored)
-    lines = [l for l in list_text.split("\n") if not re.search(r"\.docx|Page \d+ of", l)]
+    lines = [line for line in list_text.split("\n") if not re.search(r"\.docx|Page \d+ of", line)]
     stripped = re.sub(r"(?m)^\[[^\]\n]*\]?[ \t]*", "", "\n".join(lines))
     hay = " ".join(list_text.split()) + " || " + " ".join(stripped.split())
     for r in _all(splits):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from helpers_cases import OFFICER, RESEARCHER, stored_result
@@ -50,6 +50,11 @@ def export(repo, tmp_path):
     return path, load_workbook(path)
 
 
+def _same_time(cell: datetime, stored: datetime) -> bool:
+    """Excel keeps times to the millisecond."""
+    return isinstance(cell, datetime) and abs(cell - stored) < timedelta(milliseconds=1)
+
+
 def rows_as_dicts(ws):
     rows = list(ws.iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
@@ -69,7 +74,14 @@ def test_export_excel_sheets_rows_and_styling(repo, tmp_path):
     assert row["ATAS decision"] == "ATAS not required"
     assert row["Officer"] == "olu"
     assert row["List version"] == "uk-consolidated/2025-12-16"
-    assert isinstance(row["Decided (UTC)"], datetime)
+    case = repo.get_case(OFFICER, case_id)
+    for header, when in [
+        ("Created (UTC)", case.created_at),
+        ("Submitted (UTC)", case.submitted_at),
+        ("Decided (UTC)", case.decided_at),
+    ]:
+        assert _same_time(row[header], when), (header, row[header], when)
+    assert row["Created (UTC)"] <= row["Decided (UTC)"]
     decided_cell = cases.cell(row=2, column=[c.value for c in cases[1]].index("Decided (UTC)") + 1)
     assert decided_cell.is_date
     assert cases.freeze_panes == "A2"
@@ -94,7 +106,10 @@ def test_export_excel_sheets_rows_and_styling(repo, tmp_path):
         "case_decided",
         "decisions_exported",
     ]
-    assert all(isinstance(a["When (UTC)"], datetime) for a in audit)
+    trail = repo.audit_trail(OFFICER)
+    assert [a["Action"] for a in audit] == [e.action for e in trail]
+    assert all(_same_time(a["When (UTC)"], e.at) for a, e in zip(audit, trail, strict=True))
+    assert [a["When (UTC)"] for a in audit] == sorted(a["When (UTC)"] for a in audit)
     assert audit[1]["Who"] == "olu" and audit[1]["List version"] == "uk-consolidated/2025-12-16"
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
+from test_pdf_reader import IMAGE_ONLY, REAL_PDF, build_pdf, text_ops
 
 from exportctl.cli import main
 from exportctl.errors import SourceFormatError
@@ -59,3 +64,56 @@ def test_import_writes_dataset_with_manifest(tmp_path, mini_list_path):
     assert sorted(p.name for p in folder.iterdir()) == [
         "clauses.jsonl", "definitions.jsonl", "general_notes.jsonl", "manifest.json",
     ]  # fmt: skip
+
+
+# -- PDFs: `exportctl import bad.pdf` ----------------------------------------------------------
+
+PROSE_PAGE = text_ops([(72, 700, "Minutes of the meeting held on Tuesday."), (72, 680, "None.")])
+BAD_PDFS = {
+    "not a PDF": (b"3A001\tElectronic items as follows:\n", "bad.pdf is not a PDF"),
+    "damaged": (REAL_PDF.read_bytes()[:200_000], "bad.pdf is not a readable PDF"),
+    "scanned": (build_pdf([IMAGE_ONLY, IMAGE_ONLY]), "bad.pdf has no text layer"),
+    "not a list": (build_pdf([PROSE_PAGE] * 3), "bad.pdf does not look like a control list"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_PDFS))
+def test_import_bad_pdf_exits_2_and_keeps_the_existing_dataset(tmp_path, mini_list_path, case):
+    # A good import first: a failed re-import of the same list and date must leave it alone.
+    assert _import(tmp_path, mini_list_path).exit_code == 0
+    folder = tmp_path / "out" / "x" / "2025-01-01"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    data, message = BAD_PDFS[case]
+    source = tmp_path / "bad.pdf"
+    source.write_bytes(data)
+    result = _import(tmp_path, source)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: [E100] ") and message in result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in (tmp_path / "out").rglob("*") if p.name.startswith(".")] == []
+
+
+@pytest.mark.slow  # the command in its own process
+def test_import_bad_pdf_as_a_command(tmp_path):
+    # The installed command in its own process: exit code 2, one line of error, nothing written.
+    source = tmp_path / "bad.pdf"
+    source.write_bytes(b"not a pdf at all")
+    script = Path(sys.executable).with_name("exportctl")
+    command = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from exportctl.cli import main; main()"]
+    )
+    result = subprocess.run(
+        [*command, "import", str(source), "--list-name", "x", "--list-date", "2025-01-01",
+         "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: [E100] bad.pdf is not a PDF (it does not start with '%PDF-'). Give the official "
+        "list's PDF, or its text with a .txt name."
+    ]
+    assert not (tmp_path / "out").exists()

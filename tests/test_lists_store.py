@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from exportctl.cli import main
 from exportctl.errors import DatasetError, UnknownCodeError
+from exportctl.lists.model import LIST_NAMES
 from exportctl.lists.store import ControlList, normalise_code
 
 
@@ -46,9 +49,20 @@ def test_store_definitions_for_include_parent_terms(control_list):
     assert {"technology", "development", "production"} <= terms
 
 
-def test_store_cited_by_finds_technology_entries_for_hardware(control_list):
-    citing = {c.entry for c in control_list.cited_by("6A005")}
-    assert "6E001" in citing or "6E002" in citing or "6D001" in citing
+def test_store_cited_by_finds_every_clause_citing_an_entry(control_list):
+    # Outside 6A005 itself, the clauses whose words or notes cite 6A005 or one of its items,
+    # found by reading the text: software (6D001), technology (6E201), other lasers (6A205)
+    # and the N.B.s of the uranium-separation lasers (0B001).
+    cites = re.compile(r"(?<![\w.])6A005(?![0-9])")
+    in_text = {
+        clause.code
+        for clause in control_list
+        if clause.entry != "6A005"
+        and (cites.search(clause.text) or any(cites.search(note.text) for note in clause.notes))
+    }
+    citing = {c.code for c in control_list.cited_by("6A005") if c.entry != "6A005"}
+    assert citing == in_text
+    assert {"6D001", "6E201", "6A205", "0B001.g.5"} <= citing
 
 
 def test_store_refuses_incomplete_dataset(tmp_path):
@@ -87,7 +101,19 @@ def test_cli_show_unknown_code_exits_2_with_suggestions():
     assert "Nearest existing codes: 5A002" in result.output
 
 
-def test_cli_lists_reports_versions_and_counts():
+def test_cli_lists_reports_versions_and_counts(control_list):
     result = CliRunner().invoke(main, ["lists"])
-    assert "uk-consolidated/2025-12-16" in result.output
-    assert "UK Military List" in result.output
+    assert result.exit_code == 0, result.output
+    entries = [c for c in control_list if c.depth == 0]
+    head = result.output.splitlines()[0]
+    assert head.startswith(
+        f"uk-consolidated/2025-12-16  {len(entries)} entries, {len(control_list)} clauses, "
+        f"{len(control_list.definitions)} definitions"
+    )
+    per_list = Counter(c.list_name for c in entries)
+    assert per_list["military"] >= 22 and per_list["dual-use"] > 300
+    shown = {
+        match["title"]: int(match["n"])
+        for match in re.finditer(r"^  (?P<title>\S.*?)\s+(?P<n>\d+) entries$", result.output, re.M)
+    }
+    assert shown == {LIST_NAMES[name]: n for name, n in per_list.items()}

@@ -2,7 +2,7 @@
 
 Small PDFs are written by hand here (a few objects and an xref table), so the unit tests need
 no PDF-writing library and say exactly what is on the page. The real list PDF is read once per
-module.
+run (the session fixture ``annex_i_lines``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from exportctl.lists.source import SourceLine
 
 DATA = Path(__file__).parent / "data" / "pdf"
 REAL_PDF = DATA / "annex-i-2021-821.pdf"
-SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
-REAL_LAYOUT = SOURCES / "eu-dual-use-2021" / "annex-i-2021-821.layout.txt"
-MILITARY_PDF = SOURCES / "eu-military-2020" / "common-military-list-2020.pdf"
+MILITARY_PDF = DATA / "common-military-list-2020.pdf"
 
 PAGE_HEIGHT = 842
 
@@ -290,9 +288,9 @@ def test_pdf_reader_keeps_text_of_partly_blank_pdf(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def real_lines() -> list[SourceLine]:
-    """The 253-page EU Annex I PDF, read once (about 35 s: pdfminer parses every glyph)."""
-    return read_pdf_lines(REAL_PDF)
+def real_lines(annex_i_lines: list[SourceLine]) -> list[SourceLine]:
+    """The 253-page EU Annex I PDF, read once per run (conftest.py)."""
+    return annex_i_lines
 
 
 @pytest.fixture(scope="module")
@@ -379,16 +377,12 @@ def test_pdf_reader_real_line_numbers_and_pages(real_lines: list[SourceLine]) ->
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not REAL_LAYOUT.exists(), reason="pdftotext layout of the real PDF absent")
-def test_pdf_reader_real_codes_at_line_starts_in_order(real_texts: list[str]) -> None:
+def test_pdf_reader_real_codes_at_line_starts_in_order(
+    real_texts: list[str], annex_i_layout_codes: list[str]
+) -> None:
     # Every entry code pdftotext prints at a line start (continuation heads aside) is a line
     # start here too, in the same order.
-    layout = REAL_LAYOUT.read_text(encoding="utf-8").splitlines()
-    expected = [
-        match[1]
-        for line in layout
-        if (match := re.match(r"^\s*(\d[A-E]\d{3})\s", line)) and "continued" not in line
-    ]
+    expected = annex_i_layout_codes
     found = [match[1] for text in real_texts if (match := re.match(r"^(\d[A-E]\d{3})\b", text))]
     assert len(expected) > 350
     remaining = iter(found)
@@ -410,7 +404,6 @@ def test_pdf_reader_real_looks_like_control_list(real_lines: list[SourceLine]) -
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not MILITARY_PDF.exists(), reason="EU Military List PDF absent")
 def test_pdf_reader_real_military_list() -> None:
     # A second real list, from another template: footer with the page number on one line.
     # Its contents (page 2) and definitions (pages 43-48) also start lines with ML codes.

@@ -56,6 +56,7 @@ def suggester(control_list):
     return Suggester.load(control_list)
 
 
+@pytest.mark.slow  # screens every listed evaluation abstract in 15 variants (minutes)
 def test_partners_top_five_unchanged_for_99_percent_of_evaluation_abstracts(suggester):
     records = [
         r

@@ -47,9 +47,7 @@ def test_ranker_for_other_features_is_refused_with_the_command_to_run(tmp_path, 
         LinearRanker.load(tmp_path / "missing.json", shipped.features)
 
 
-def test_ranker_shipped_is_reproduced_by_training_on_the_development_abstracts(
-    untrained, shipped
-):
+def test_ranker_shipped_is_reproduced_by_training_on_the_development_abstracts(untrained, shipped):
     retrained = train_from_files(untrained, [DEV])
     assert retrained.training["data_sha256"] == shipped.training["data_sha256"]
     assert np.allclose(retrained.coef_, shipped.coef_, atol=1e-3)

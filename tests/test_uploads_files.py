@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import io
+import tomllib
 
 import docx
 import pytest
 from openpyxl import Workbook
 
+from exportctl.appconfig import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_DOCUMENT_BYTES
+from exportctl.config import PROJECT_DIR
 from exportctl.uploads import (
     UploadError,
     batch_rows,
@@ -159,3 +162,46 @@ def test_uploads_batch_missing_or_bad_columns():
     empty = read_table("b.csv", b"ref,body,other\nA1,,x\n")
     with pytest.raises(UploadError, match="No row of the file has text"):
         batch_rows(empty, text_column="body")
+
+
+# -- the limits as shipped (exportctl.appconfig), not lowered for the test ----------------------
+
+
+def _batch_csv(rows: int, row_bytes: int = 20) -> bytes:
+    header = b"id,abstract\n"
+    filler = b"x" * max(row_bytes - 8, 1)  # "000042," and the newline take 8 bytes
+    return header + b"".join(b"%06d,%s\n" % (i, filler) for i in range(rows))
+
+
+def test_uploads_batch_of_2000_rows_is_accepted_and_2001_refused():
+    assert MAX_BATCH_ROWS == 2_000
+    assert len(read_table("batch.csv", _batch_csv(2_000))) == 2_000
+    with pytest.raises(UploadError, match="has 2,001 rows; the limit is 2,000 per batch"):
+        read_table("batch.csv", _batch_csv(2_001))
+    xlsx = make_xlsx([["id", "abstract"], *([i, "A laser"] for i in range(2_001))])
+    with pytest.raises(UploadError, match="has 2,001 rows; the limit is 2,000 per batch"):
+        read_table("batch.xlsx", xlsx)
+
+
+def test_uploads_batch_of_20_mb_is_accepted_and_one_byte_more_refused():
+    assert MAX_BATCH_BYTES == 20 * 1_048_576
+    row_bytes = (MAX_BATCH_BYTES - len(b"id,abstract\n")) // 2_000
+    at_limit = _batch_csv(2_000, row_bytes)
+    assert MAX_BATCH_BYTES - 2_000 < len(at_limit) <= MAX_BATCH_BYTES
+    assert len(read_table("big.csv", at_limit)) == 2_000
+    over = at_limit + b"y" * (MAX_BATCH_BYTES - len(at_limit) + 1)
+    with pytest.raises(UploadError, match="the limit is 20 MB"):
+        read_table("big.csv", over)
+
+
+def test_uploads_document_of_more_than_10_mb_is_refused():
+    assert MAX_DOCUMENT_BYTES == 10 * 1_048_576
+    with pytest.raises(UploadError, match="'big.txt' is 10.0 MB; the limit is 10 MB"):
+        read_document("big.txt", b"a" * (MAX_DOCUMENT_BYTES + 1))
+
+
+def test_uploads_streamlit_lets_files_up_to_exportctl_limits_through():
+    # Streamlit's own cap must be higher, so that users see exportctl's clearer messages.
+    config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text())
+    streamlit_cap = config["server"]["maxUploadSize"] * 1_048_576
+    assert streamlit_cap > max(MAX_BATCH_BYTES, MAX_DOCUMENT_BYTES)

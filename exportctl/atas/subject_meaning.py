@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from exportctl.config import MODELS_DIR
+from exportctl.progress import step as report_step
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,6 @@ class SubjectVectors:
     rows: dict[str, int]  # alias text → row
     vectors: np.ndarray  # (texts, dimension), rows L2-normalised
 
-    def of(self, texts: list[str]) -> np.ndarray | None:
-        """One row per text, or None when a text was never embedded."""
-        try:
-            return self.vectors[[self.rows[t] for t in texts]]
-        except KeyError:
-            return None
-
 
 def _stamp(texts: list[str]) -> dict:
     from exportctl.suggest.embedding import MODEL_ID, MODEL_SHA256
@@ -45,6 +39,8 @@ def _stamp(texts: list[str]) -> dict:
 
 
 def load_or_build(texts: list[str], folder: Path = FOLDER) -> SubjectVectors:
+    """The saved vectors of exactly ``texts`` (the full vocabulary), built and saved when
+    missing or stale. Use ``vectors_for`` for a part of the vocabulary."""
     texts = sorted(set(texts))
     expected = _stamp(texts)
     try:
@@ -58,7 +54,11 @@ def load_or_build(texts: list[str], folder: Path = FOLDER) -> SubjectVectors:
     from exportctl.suggest.embedding import load_embedder
 
     log.info("Embedding %d subject names and definitions (once).", len(texts))
-    vectors = load_embedder().embed(texts)
+    with report_step(
+        "Embedding the subject names and definitions (once; they are saved for later runs)",
+        "Embedded the subject names and definitions",
+    ):
+        vectors = load_embedder().embed(texts)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "vectors.npy", vectors.astype(np.float16))
@@ -67,6 +67,18 @@ def load_or_build(texts: list[str], folder: Path = FOLDER) -> SubjectVectors:
     except OSError as error:
         log.warning("Could not save subject vectors to %s (%s).", folder, error)
     return SubjectVectors({t: i for i, t in enumerate(texts)}, vectors)
+
+
+def vectors_for(texts: list[str], store: SubjectVectors) -> np.ndarray:
+    """One row per text: from ``store`` where it has the text, embedded here (not saved)
+    otherwise."""
+    missing = sorted({t for t in texts if t not in store.rows})
+    if not missing:
+        return store.vectors[[store.rows[t] for t in texts]]
+    from exportctl.suggest.embedding import load_embedder
+
+    extra = dict(zip(missing, load_embedder().embed(missing), strict=True))
+    return np.stack([store.vectors[store.rows[t]] if t in store.rows else extra[t] for t in texts])
 
 
 @lru_cache(maxsize=1)

@@ -423,13 +423,23 @@ def build_aliases(
     return aliases
 
 
-def alias_vectors(aliases: Sequence[Alias]) -> np.ndarray | None:
-    """Sentence embeddings of the aliases (built once and saved; None without the model)."""
+@lru_cache(maxsize=1)
+def _vocabulary_vectors():
+    """The saved embeddings of the whole subject vocabulary (built once when missing)."""
     from exportctl.atas.subject_meaning import load_or_build
+
+    aliases = build_aliases(load_vocabulary(), definitions=load_hecos_definitions())
+    return load_or_build([a.text for a in aliases])
+
+
+def alias_vectors(aliases: Sequence[Alias]) -> np.ndarray | None:
+    """Sentence embeddings of the aliases, from the saved vocabulary store (a held-out subset
+    reads its rows; it never rewrites the store). None without the model."""
+    from exportctl.atas.subject_meaning import vectors_for
     from exportctl.errors import EmbeddingModelError
 
     try:
-        return load_or_build([a.text for a in aliases]).of([a.text for a in aliases])
+        return vectors_for([a.text for a in aliases], _vocabulary_vectors())
     except (EmbeddingModelError, ImportError) as error:
         logging.getLogger(__name__).warning("Subjects matched by words only: %s", error)
         return None

@@ -36,7 +36,8 @@ WRAPPED_CITATION = re.compile(r"^(?:or|and|to)\s")
 REGIME_FOOTNOTE = re.compile(r"^(?:\[[A-Z][^\]]{0,15}\]\s*(?:,|to|and)?\s*)+$")
 NOTE_HEAD = re.compile(
     r"^(?P<head>(?:Technical\s+Notes?|Notes?|N\.\s?B\.?|NB)(?:\s*\d{1,2})?)"
-    r"(?:\s*:\s*|\s*\.\s*(?=\t)|\s*(?=\t)|\s*$|\s+(?=SEE ALSO|See |For |The |This |In |Items? |ML|PL|\d[A-E]\d))"
+    r"(?:\s*:\s*|\s*\.\s*(?=\t)|\s*(?=\t)|\s*$"
+    r"|\s+(?=SEE ALSO|See |For |The |This |In |Items? |ML|PL|\d[A-E]\d))"
     r"(?P<rest>.*)$"
 )
 CATEGORY_HEAD = re.compile(r"^CATEGORY\s+(?P<cat>\d)\s*[-–]")

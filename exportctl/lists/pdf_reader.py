@@ -37,6 +37,7 @@ from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from tqdm import tqdm
 
+from exportctl import progress
 from exportctl.errors import SourceFormatError
 from exportctl.lists.source import SourceLine
 
@@ -220,15 +221,15 @@ def _read_pages(path: Path) -> list[_Page]:
             if not pdf.pages:
                 raise SourceFormatError(f"{path.name} has no pages.")
             # Reading takes about 0.15 s a page; the bar shows only on a terminal.
-            progress = tqdm(
+            bar = tqdm(
                 pdf.pages,
                 desc=f"Reading {path.name}",
                 unit="page",
                 leave=False,
-                disable=None if len(pdf.pages) >= _PROGRESS_PAGES else True,
+                disable=len(pdf.pages) < _PROGRESS_PAGES or progress.bar_disabled(),
                 file=sys.stderr,
             )
-            for number, page in enumerate(progress, start=1):
+            for number, page in enumerate(bar, start=1):
                 words = page.extract_words(
                     x_tolerance=_X_TOLERANCE,
                     y_tolerance=_Y_TOLERANCE,

@@ -15,7 +15,9 @@ from pathlib import Path
 from exportctl.errors import SourceFormatError
 from exportctl.lists.source import SourceLine
 
-FOOTER = re.compile(r"^(?P<doc>[A-Z0-9]{3,5}[_.][A-Z]\d{2})\.docx\s*\t(?P<title>.*?)\t\s*(?P<date>.+)$")
+FOOTER = re.compile(
+    r"^(?P<doc>[A-Z0-9]{3,5}[_.][A-Z]\d{2})\.docx\s*\t(?P<title>.*?)\t\s*(?P<date>.+)$"
+)
 PAGE_NUMBER = re.compile(r"Page\s+(\d+)")
 ENTRY_CODE = r"(?:ML\d{1,2}|PL\d{4}|\d[A-E]\d{3})"
 #: A page-top header: an entry code followed only by clause labels or a note name.

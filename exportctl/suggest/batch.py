@@ -65,4 +65,3 @@ def screen_rows(
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=_start_worker, initargs=(options,)) as pool:
         yield from pool.imap(_screen, rows, chunksize=4)
-

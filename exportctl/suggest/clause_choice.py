@@ -115,10 +115,11 @@ class ClauseChooser:
         checks: list[ThresholdCheck] = []
         met = 0
         statuses = []
-        for clause_code, group in self._path_conditions(code):
+        for _clause_code, group in self._path_conditions(code):
             status = _range_status(group, quantities)
-            checks.extend(_with_status(c, status) for c in check_conditions(list(group),
-                                                                             list(quantities)))
+            checks.extend(
+                _with_status(c, status) for c in check_conditions(list(group), list(quantities))
+            )
             met += status == "met"
             statuses.append(_STATUS[status])
         below = self._below(code, tuple(quantities), {} if memo is None else memo)

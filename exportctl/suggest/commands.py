@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from exportctl import progress
 from exportctl.config import DEFAULT_TOP_K, PROJECT_DIR
 from exportctl.errors import ExportctlError, InputTextError
 from exportctl.jsonl import read_jsonl
@@ -27,7 +28,7 @@ def _progress_bar():
         bar = bars.get(task)
         if bar is None:
             bar = bars[task] = tqdm(total=total, desc=task, unit="item", file=sys.stderr,
-                                    disable=not sys.stderr.isatty())  # fmt: skip
+                                    disable=progress.bar_disabled())  # fmt: skip
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
@@ -36,9 +37,10 @@ def _progress_bar():
 
 
 def _suggester():
-    from exportctl.suggest.engine import Suggester
+    with progress.status("Loading the suggestion engine"):
+        from exportctl.suggest.engine import Suggester
 
-    return Suggester.load(progress=_progress_bar())
+        return Suggester.load(progress=_progress_bar())
 
 
 @click.command("suggest")
@@ -100,14 +102,21 @@ def _suggest_batch(
     rows = _read_batch(input_path)
     jobs = jobs or default_jobs()
     engine = _suggester() if jobs <= 1 or len(rows) < 4 * jobs else None
+    if engine is None:
+        from exportctl.suggest.engine import build_missing_indexes
+
+        with progress.status("Checking the suggestion indexes"):
+            build_missing_indexes(progress=_progress_bar())
+    if output_path:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
     out = output_path.open("w", encoding="utf-8") if output_path else sys.stdout
     failed = 0
     try:
         results = screen_rows(rows, jobs=jobs, top_k=top_k, nationalities=nationalities or None,
                               level=level, engine=engine)  # fmt: skip
-        progress = tqdm(results, total=len(rows), desc="Screening", unit="text",
-                        disable=len(rows) < 20 or not sys.stderr.isatty(), file=sys.stderr)  # fmt: skip
-        for record in progress:
+        bar = tqdm(results, total=len(rows), desc="Screening", unit="text",
+                   disable=len(rows) < 20 or progress.bar_disabled(), file=sys.stderr)  # fmt: skip
+        for record in bar:
             failed += "error" in record
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
@@ -193,17 +202,18 @@ def build_index_command() -> None:
     from exportctl.suggest.engine import index_dir, load_alias_texts, load_or_build_index
     from exportctl.suggest.meaning_index import MeaningIndex, meaning_index_dir
 
-    control_list = ControlList.load()
-    aliases = load_alias_texts(control_list)
-    for level in ("clause", "entry"):
-        folder = index_dir(MODELS_DIR, control_list, level)
-        if (folder / "params.json").exists():
-            (folder / "params.json").unlink()
-        load_or_build_index(control_list, aliases, MODELS_DIR, level=level)
-        click.echo(f"Built the {level} index in {folder}")
-    progress = _progress_bar()
+    with progress.status("Loading the control list"):
+        control_list = ControlList.load()
+        aliases = load_alias_texts(control_list)
+        for level in ("clause", "entry"):
+            folder = index_dir(MODELS_DIR, control_list, level)
+            if (folder / "params.json").exists():
+                (folder / "params.json").unlink()
+            load_or_build_index(control_list, aliases, MODELS_DIR, level=level)
+            click.echo(f"Built the {level} index in {folder}")
+    bar = _progress_bar()
     meaning = MeaningIndex.build(
-        control_list, load_embedder(), progress=lambda d, t: progress("Embedding the list", d, t)
+        control_list, load_embedder(), progress=lambda d, t: bar("Embedding the list", d, t)
     )
     folder = meaning_index_dir(MODELS_DIR, control_list)
     meaning.save(folder)
@@ -246,8 +256,12 @@ def train_ranker_command(paths: tuple[Path, ...], c_value: float) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--show-misses", is_flag=True, help="List listed records missed in the top 5.")
 @click.option("--by-area", is_flag=True, help="Add a table per research area.")
-@click.option("--leave-one-area-out", "loao", is_flag=True,
-              help="Score each area with curated aliases and ranker never fitted on it.")  # fmt: skip
+@click.option(
+    "--leave-one-area-out",
+    "loao",
+    is_flag=True,
+    help="Score each area with curated aliases and ranker never fitted on it.",
+)
 def evaluate_command(
     paths: tuple[Path, ...], as_json: bool, show_misses: bool, by_area: bool, loao: bool
 ) -> None:
@@ -280,10 +294,13 @@ def evaluate_command(
             if loao:
                 from exportctl.suggest.area_evaluation import leave_one_area_out
 
-                progress = _progress_bar()
-                pipeline, seconds = leave_one_area_out(
-                    labelled, progress=lambda a, d, t: progress("Areas", d, t)
-                ), None
+                bar = _progress_bar()
+                pipeline, seconds = (
+                    leave_one_area_out(
+                        labelled, progress=lambda a, d, t, bar=bar: bar("Areas", d, t)
+                    ),
+                    None,
+                )
                 name = "pipeline (LOAO)"
             else:
                 pipeline, seconds = run_method(pipeline_ranker(suggester), labelled)

@@ -142,8 +142,7 @@ class SentenceEmbedder:
         if not sentences:
             return [(0, len(text), [])]
         lengths = [
-            len(e.ids) - 2
-            for e in self._tokenizer.encode_batch([text[a:b] for a, b in sentences])
+            len(e.ids) - 2 for e in self._tokenizer.encode_batch([text[a:b] for a, b in sentences])
         ]
         budget = self.max_tokens - 2
         chunks: list[tuple[int, int, list[int]]] = []

@@ -22,6 +22,7 @@ import numpy as np
 from exportctl.config import DEFAULT_TOP_K, MODELS_DIR
 from exportctl.errors import IndexMismatchError
 from exportctl.lists.store import ControlList
+from exportctl.progress import step as report_step
 from exportctl.suggest import analyzers
 from exportctl.suggest.clause_choice import ClauseChooser
 from exportctl.suggest.documents import clause_documents, entry_documents
@@ -176,7 +177,7 @@ class Suggester:
             text_id=text_id,
             controls=tuple(controls),
             list_version=self.control_list.version,
-            screening=screening_verdict(controls, self.ranker),
+            screening=screening_verdict(controls, self.ranker, words=content_words(query)),
             questions=exemption_questions(self.control_list, checked.text),
             subjects=tuple(subjects),
             atas=atas,
@@ -243,7 +244,7 @@ class Suggester:
         for row in order:
             row = int(row)
             if row in ranking.via:
-                candidate = self._related_candidate(row, ranking.via[row], ranking.final[row])
+                candidate = self._related_candidate(ranking, row)
             else:
                 candidate = self._direct_candidate(query, ranking, row)
             related = tuple(self.related.software_and_technology(candidate.entry))
@@ -261,12 +262,7 @@ class Suggester:
             if weight == 0.0:
                 continue
             evidence.extend(self.registry[name].explain(query, ranking.scores[name], row, weight))
-        rows = self.catalogue.clauses_of_entry[row]
-        choice = self.chooser.choose(
-            [self.catalogue.clause_codes[r] for r in rows] or [entry],
-            self._clause_scores(ranking, row) if len(rows) else np.zeros(1),
-            query.analysed.quantities,
-        )
+        choice = self._choose_clause(query, ranking, row)
         return Candidate(
             code=choice.code,
             entry=entry,
@@ -279,6 +275,14 @@ class Suggester:
             fit=choice.fit,
         )
 
+    def _choose_clause(self, query: Query, ranking: Ranking, row: int):
+        rows = self.catalogue.clauses_of_entry[row]
+        return self.chooser.choose(
+            [self.catalogue.clause_codes[r] for r in rows] or [self.catalogue.entry_codes[row]],
+            self._clause_scores(ranking, row) if len(rows) else np.zeros(1),
+            query.analysed.quantities,
+        )
+
     def _clause_scores(self, ranking: Ranking, row: int) -> np.ndarray:
         """The clause-level part of the ranker's score for each clause of one entry."""
         rows = self.catalogue.clauses_of_entry[row]
@@ -289,16 +293,19 @@ class Suggester:
                 total += self.ranker.weight(matcher.name) * values[rows]
         return total
 
-    def _related_candidate(self, row: int, goods_row: int, score: float) -> Candidate:
+    def _related_candidate(self, ranking: Ranking, row: int) -> Candidate:
+        """A software/technology entry brought in by a goods entry, shown as a whole: its
+        clauses name the goods, and the officer reads them against the goods clause."""
         entry = self.catalogue.entry_codes[row]
-        goods_entry = self.catalogue.entry_codes[goods_row]
-        evidence = Evidence("related", "", -1, -1, entry, (goods_entry,), float(score))
+        goods_entry = self.catalogue.entry_codes[ranking.via[row]]
+        score = float(ranking.final[row])
+        evidence = Evidence("related", "", -1, -1, entry, (goods_entry,), score)
         return Candidate(
             code=entry,
             entry=entry,
             list_name=self.control_list.get(entry).list_name,
             title=clause_title(self.control_list, entry),
-            score=float(score),
+            score=score,
             evidence=(evidence,),
             via=goods_entry,
             reason=(
@@ -311,6 +318,11 @@ class Suggester:
         from exportctl.atas import screen_text
 
         return screen_text(text, nationalities, level, meaning=meaning if meaning.size else None)
+
+
+def content_words(query: Query) -> int:
+    """Content words screened (partner mentions left out)."""
+    return sum(len(spans) for term, spans in query.word_spans.items() if " " not in term)
 
 
 def _with(candidate: Candidate, **changes) -> Candidate:
@@ -359,6 +371,23 @@ def clause_title(control_list: ControlList, code: str) -> str:
 
 
 # -- indexes and aliases ---------------------------------------------------------------
+def build_missing_indexes(models_dir: Path = MODELS_DIR, progress: Progress | None = None) -> None:
+    """Build the saved indexes that are missing or stale (before several worker processes
+    load them at once, so that they do not each build and save the same files)."""
+    control_list = ControlList.load()
+    aliases = load_alias_texts(control_list)
+    for level in ("clause", "entry"):
+        load_or_build_index(control_list, aliases, models_dir, level=level)
+    load_or_build_meaning_index(
+        control_list,
+        load_embedder(),
+        models_dir,
+        progress=(lambda done, total: progress("Embedding the list", done, total))
+        if progress
+        else None,
+    )
+
+
 def load_alias_texts(control_list: ControlList) -> dict[str, list[str]]:
     """Aliases per clause code (empty when no alias data is installed)."""
     try:
@@ -411,7 +440,9 @@ def load_or_build_index(
             return ClauseIndex.load(folder, expected_stamp=stamp)
         except IndexMismatchError as error:
             log.info("%s Rebuilding.", error)
-    index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
+    saved = " (once; it is saved for later runs)" if persist else ""
+    with report_step(f"Building the {level} index{saved}", f"Built the {level} index"):
+        index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
     if persist:
         index.save(folder)
     return index

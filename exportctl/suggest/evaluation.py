@@ -181,13 +181,14 @@ def read_records(path: Path) -> list[dict]:
 
 
 def pipeline_ranker(suggester) -> Ranker:
+    from exportctl.suggest.engine import content_words
     from exportctl.suggest.input_text import check_text
     from exportctl.suggest.verdict import screening_verdict
 
     def rank(text: str) -> Ranked:
         query = suggester.analyse(check_text(text).text)
         controls = suggester.candidates(query, suggester.score(query), top_k=10)
-        verdict = screening_verdict(controls, suggester.ranker).verdict
+        verdict = screening_verdict(controls, suggester.ranker, words=content_words(query)).verdict
         return Ranked([(c.entry, c.code, c.score) for c in controls], verdict)
 
     return rank

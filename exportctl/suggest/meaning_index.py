@@ -71,8 +71,10 @@ class MeaningIndex:
         parts = []
         for start in range(0, len(texts), batch):
             parts.append(embedder.embed(texts[start : start + batch]))
+            done = min(start + batch, len(texts))
+            log.debug("Embedded %d of %d clauses.", done, len(texts))
             if progress:
-                progress(min(start + batch, len(texts)), len(texts))
+                progress(done, len(texts))
         vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dimension))
         return cls(codes, vectors.astype(np.float32), _stamp(control_list, texts))
 
@@ -103,10 +105,14 @@ class MeaningIndex:
             saved_codes = json.loads((folder / "codes.json").read_text())
             vectors = np.load(folder / "vectors.npy", allow_pickle=False).astype(np.float32)
         except (OSError, ValueError) as error:
-            raise IndexMismatchError(f"The meaning index at {folder} is damaged ({error}).") from None
+            raise IndexMismatchError(
+                f"The meaning index at {folder} is damaged ({error})."
+            ) from None
         if stamp != expected:
             changed = sorted(k for k in expected if stamp.get(k) != expected[k])
-            raise IndexMismatchError(f"The meaning index at {folder} is stale ({', '.join(changed)}).")
+            raise IndexMismatchError(
+                f"The meaning index at {folder} is stale ({', '.join(changed)})."
+            )
         if saved_codes != codes or vectors.shape != (len(codes), vectors.shape[1]):
             raise IndexMismatchError(f"The meaning index at {folder} does not match its list.")
         return cls(codes, vectors, stamp)
@@ -133,5 +139,7 @@ def load_or_build_meaning_index(
     try:
         index.save(folder)
     except OSError as error:
-        log.warning("Could not save the meaning index to %s (%s); using it in memory.", folder, error)
+        log.warning(
+            "Could not save the meaning index to %s (%s); using it in memory.", folder, error
+        )
     return index

@@ -174,7 +174,9 @@ def _only_says_who(text: str, start: int, end: int, names: list[tuple[int, int]]
         for w in _WORD.findall("".join(chars))
         if w.lower() not in STOP_WORDS and w.lower() not in ACKNOWLEDGEMENT_WORDS
     ]
-    said_who = any(w in ACKNOWLEDGEMENT_WORDS for w in map(str.lower, _WORD.findall(text[start:end])))
+    said_who = any(
+        w in ACKNOWLEDGEMENT_WORDS for w in map(str.lower, _WORD.findall(text[start:end]))
+    )
     return said_who and len(rest) <= 2
 
 

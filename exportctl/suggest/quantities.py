@@ -23,8 +23,8 @@ _add("length", "m", {"pm": 1e-12, "nm": 1e-9, "µm": 1e-6, "μm": 1e-6, "um": 1e
                      "micron": 1e-6, "microns": 1e-6, "mm": 1e-3, "cm": 1e-2, "m": 1.0,
                      "km": 1e3, "Å": 1e-10, "angstrom": 1e-10})  # fmt: skip
 _add("frequency", "Hz", {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9, "THz": 1e12})
-_add("power", "W", {"pW": 1e-12, "nW": 1e-9, "µW": 1e-6, "μW": 1e-6, "uW": 1e-6, "mW": 1e-3, "W": 1.0, "kW": 1e3,
-                    "MW": 1e6, "GW": 1e9, "TW": 1e12, "PW": 1e15})  # fmt: skip
+_add("power", "W", {"pW": 1e-12, "nW": 1e-9, "µW": 1e-6, "μW": 1e-6, "uW": 1e-6, "mW": 1e-3,
+                    "W": 1.0, "kW": 1e3, "MW": 1e6, "GW": 1e9, "TW": 1e12, "PW": 1e15})  # fmt: skip
 _add("energy", "J", {"nJ": 1e-9, "µJ": 1e-6, "μJ": 1e-6, "uJ": 1e-6, "mJ": 1e-3, "J": 1.0,
                      "kJ": 1e3, "MJ": 1e6, "eV": 1.602e-19, "keV": 1.602e-16,
                      "MeV": 1.602e-13, "GeV": 1.602e-10})  # fmt: skip

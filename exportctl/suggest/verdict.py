@@ -17,6 +17,8 @@ from exportctl.suggest.ranker import LinearRanker
 from exportctl.suggest.result import Candidate
 
 Verdict = Literal["likely_listed", "possibly_listed", "no_close_match"]
+#: a text shorter than this (content words) cannot show that nothing matches
+MIN_WORDS_FOR_NO_MATCH = 20
 VERDICT_LABELS: dict[str, str] = {
     "likely_listed": "Likely listed",
     "possibly_listed": "Possibly listed",
@@ -34,7 +36,11 @@ class Screening:
         return asdict(self)
 
 
-def screening_verdict(controls: Sequence[Candidate], ranker: LinearRanker) -> Screening:
+def screening_verdict(
+    controls: Sequence[Candidate], ranker: LinearRanker, *, words: int | None = None
+) -> Screening:
+    """``words``: the number of content words screened; a short description is never
+    ``no_close_match`` (too little to go on), only ``possibly_listed``."""
     direct = [c for c in controls if c.via is None]
     if not direct:
         return Screening(
@@ -57,6 +63,13 @@ def screening_verdict(controls: Sequence[Candidate], ranker: LinearRanker) -> Sc
             "possibly_listed",
             f"Some entries match in part (best: {best.code}). Review the candidates and their "
             "threshold questions; an export-control officer decides.",
+            best.score,
+        )
+    if words is not None and words < MIN_WORDS_FOR_NO_MATCH:
+        return Screening(
+            "possibly_listed",
+            f"The description is too short to rule anything out (best: {best.code}). Give the "
+            "full abstract of the work; an export-control officer decides.",
             best.score,
         )
     return Screening(

@@ -44,7 +44,9 @@ class _MeaningBase(Matcher):
         start, end = closest_sentence(query, self.index.vectors[row])
         clause = self.catalogue.control_list.get(code)
         words = clause.text.split()
-        shown = " ".join(words[:CLAUSE_WORDS_SHOWN]) + (" …" if len(words) > CLAUSE_WORDS_SHOWN else "")
+        shown = " ".join(words[:CLAUSE_WORDS_SHOWN]) + (
+            " …" if len(words) > CLAUSE_WORDS_SHOWN else ""
+        )
         return [
             Evidence(
                 matcher=self.name,

@@ -6,8 +6,6 @@ two vectors' products, so each shared word (or alias word) is one evidence item.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import numpy as np
 
 from exportctl.suggest import analyzers
