@@ -682,6 +682,10 @@ class CaseRepository:
         now = utcnow()
         with self._transaction() as session:
             case = self._load_case(session, actor, case_id, lock=True)
+            if not actor.is_officer and case.status == "decided":
+                raise CaseInputError(
+                    f"{case_ref(case_id)} is decided; ask an officer to reopen it first."
+                )
             if not actor.is_officer and case.status != "submitted":
                 raise CaseInputError(
                     f"{case_ref(case_id)} is {CASE_STATUSES[case.status].lower()}: answers can "
