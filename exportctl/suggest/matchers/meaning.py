@@ -30,6 +30,16 @@ class _MeaningBase(Matcher):
     def _clause_values(self, query: Query) -> np.ndarray:
         raise NotImplementedError
 
+    def _similarities(self, query: Query) -> np.ndarray:
+        """Rows: the whole text, then each sentence; columns: clauses (computed once)."""
+        key = f"meaning:{id(self.index)}"
+        if key not in query.shared:
+            rows = np.vstack(
+                [query.meaning[None, :], query.sentence_meaning.reshape(-1, query.meaning.size)]
+            )
+            query.shared[key] = self.index.similarities(rows)
+        return query.shared[key]
+
     def score(self, query: Query) -> MatchScores:
         values = self._clause_values(query)
         entry_values, rows = self.catalogue.best_clause_per_entry(values)
@@ -67,7 +77,7 @@ class MeaningMatcher(_MeaningBase):
     description = "the abstract as a whole is close in meaning to the clause"
 
     def _clause_values(self, query: Query) -> np.ndarray:
-        return self.index.similarities(query.meaning)[0]
+        return self._similarities(query)[0]
 
 
 class SentenceMeaningMatcher(_MeaningBase):
@@ -77,9 +87,8 @@ class SentenceMeaningMatcher(_MeaningBase):
     description = "one sentence of the abstract is close in meaning to the clause"
 
     def _clause_values(self, query: Query) -> np.ndarray:
-        if len(query.sentence_meaning) == 0:
-            return self.index.similarities(query.meaning)[0]
-        return self.index.similarities(query.sentence_meaning).max(axis=0)
+        similarities = self._similarities(query)
+        return similarities[1:].max(axis=0) if len(similarities) > 1 else similarities[0]
 
 
 def closest_sentence(query: Query, clause_vector: np.ndarray) -> tuple[int, int]:
