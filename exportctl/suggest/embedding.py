@@ -12,7 +12,6 @@ this model, so a dot product is a cosine similarity.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from functools import lru_cache
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from exportctl.checksums import sha256_of
 from exportctl.errors import EmbeddingModelError
 
 log = logging.getLogger(__name__)
@@ -31,14 +31,6 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 #: The model was trained on sequences of up to 256 word pieces; longer text is cut.
 MAX_TOKENS = 256
 DIMENSION = 384
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_path() -> Path:
@@ -75,7 +67,7 @@ class SentenceEmbedder:
         onnx_path = model_path()
         if verify:
             for path, expected in ((onnx_path, MODEL_SHA256), (TOKENIZER_PATH, TOKENIZER_SHA256)):
-                if not path.exists() or _sha256(path) != expected:
+                if not path.exists() or sha256_of(path) != expected:
                     raise EmbeddingModelError(
                         f"{path} is missing or is not the pinned file (sha256 {expected[:12]}…): "
                         "reinstall exportctl."

@@ -98,3 +98,26 @@ class Matcher(ABC):
     ) -> list[Evidence]:
         """Evidence items for one entry whose weights add up to ``weight`` (the ranker's
         coefficient times this matcher's value for the entry)."""
+
+
+class ClauseLevelMatcher(Matcher):
+    """A matcher that scores clauses; an entry takes its best clause's value."""
+
+    clause_level = True
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    @abstractmethod
+    def clause_values(self, query: Query) -> np.ndarray: ...
+
+    def score(self, query: Query) -> MatchScores:
+        values = self.clause_values(query)
+        entry_values, rows = self.catalogue.best_clause_per_entry(values)
+        return MatchScores(entry_values, values, rows)
+
+    def best_clause(self, scores: MatchScores, entry_row: int) -> tuple[int, str]:
+        """The clause row and code behind an entry's value."""
+        assert scores.clause_rows is not None
+        row = int(scores.clause_rows[entry_row])
+        return row, self.catalogue.clause_codes[row]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exportctl.suggest.matchers.base import Catalogue, Matcher, MatchScores
+from exportctl.suggest.matchers.base import Catalogue, ClauseLevelMatcher, MatchScores
 from exportctl.suggest.meaning_index import MeaningIndex
 from exportctl.suggest.query import Query
 from exportctl.suggest.result import Evidence
@@ -18,17 +18,12 @@ from exportctl.suggest.result import Evidence
 CLAUSE_WORDS_SHOWN = 30
 
 
-class _MeaningBase(Matcher):
-    clause_level = True
-
+class _MeaningBase(ClauseLevelMatcher):
     def __init__(self, catalogue: Catalogue, index: MeaningIndex) -> None:
         if tuple(index.codes) != catalogue.clause_codes:
             raise ValueError("The meaning index and the word index list different clauses.")
-        self.catalogue = catalogue
+        super().__init__(catalogue)
         self.index = index
-
-    def _clause_values(self, query: Query) -> np.ndarray:
-        raise NotImplementedError
 
     def _similarities(self, query: Query) -> np.ndarray:
         """Rows: the whole text, then each sentence; columns: clauses (computed once)."""
@@ -40,17 +35,10 @@ class _MeaningBase(Matcher):
             query.shared[key] = self.index.similarities(rows)
         return query.shared[key]
 
-    def score(self, query: Query) -> MatchScores:
-        values = self._clause_values(query)
-        entry_values, rows = self.catalogue.best_clause_per_entry(values)
-        return MatchScores(entry_values, values, rows)
-
     def explain(
         self, query: Query, scores: MatchScores, entry_row: int, weight: float
     ) -> list[Evidence]:
-        assert scores.clause_rows is not None
-        row = int(scores.clause_rows[entry_row])
-        code = self.catalogue.clause_codes[row]
+        row, code = self.best_clause(scores, entry_row)
         start, end = closest_sentence(query, self.index.vectors[row])
         clause = self.catalogue.control_list.get(code)
         words = clause.text.split()
@@ -76,7 +64,7 @@ class MeaningMatcher(_MeaningBase):
     name = "meaning"
     description = "the abstract as a whole is close in meaning to the clause"
 
-    def _clause_values(self, query: Query) -> np.ndarray:
+    def clause_values(self, query: Query) -> np.ndarray:
         return self._similarities(query)[0]
 
 
@@ -86,7 +74,7 @@ class SentenceMeaningMatcher(_MeaningBase):
     name = "sentence meaning"
     description = "one sentence of the abstract is close in meaning to the clause"
 
-    def _clause_values(self, query: Query) -> np.ndarray:
+    def clause_values(self, query: Query) -> np.ndarray:
         similarities = self._similarities(query)
         return similarities[1:].max(axis=0) if len(similarities) > 1 else similarities[0]
 
