@@ -211,6 +211,9 @@ class SubjectIndex:
         self.codes_ = sorted({a.cah3 for a in self.aliases_})
         code_index = {c: i for i, c in enumerate(self.codes_)}
         self.alias_code_ = np.array([code_index[a.cah3] for a in self.aliases_])
+        self.alias_order_ = np.argsort(self.alias_code_, kind="stable")
+        grouped = self.alias_code_[self.alias_order_]
+        self.group_starts_ = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
         alias_stems = [{s for s, _, _ in tokens(a.text)} for a in self.aliases_]
         self.alias_stems_ = [_stem_keys(stems) for stems in alias_stems]
         profiles: dict[str, list[str]] = {code: [] for code in self.codes_}
@@ -245,14 +248,20 @@ class SubjectIndex:
         """Per subject (position in codes_): the best alias's cosine similarity to the text's
         embedding, and that alias."""
         assert self.alias_vectors_ is not None
-        sims = self.alias_vectors_ @ meaning
+        order = self.alias_order_  # aliases grouped by subject, each group in alias order
+        sims = (self.alias_vectors_ @ meaning)[order]
+        starts = self.group_starts_
+        best_in_group = np.maximum.reduceat(sims, starts)
+        sizes = np.diff(np.r_[starts, len(sims)])
+        reached = np.flatnonzero(sims >= np.repeat(best_in_group, sizes))
+        group = np.searchsorted(starts, reached, side="right") - 1
+        first = np.full(len(starts), -1, dtype=np.int64)
+        first[group[::-1]] = reached[::-1]
         best = np.full(len(self.codes_), -1.0)
         which = np.full(len(self.codes_), -1, dtype=np.int64)
-        order = np.lexsort((-sims, self.alias_code_))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = self.alias_code_[order][1:] != self.alias_code_[order][:-1]
-        best[self.alias_code_[order[first]]] = sims[order[first]]
-        which[self.alias_code_[order[first]]] = order[first]
+        codes = self.alias_code_[order[starts]]
+        best[codes] = best_in_group
+        which[codes] = order[first]
         return best, which
 
     def rank(

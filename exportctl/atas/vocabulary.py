@@ -8,7 +8,6 @@ files are checksummed in a manifest.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from exportctl.atas.defaults import CAH_DIR, CAH_SOURCE_DIR, CAH_VERSION
+from exportctl.checksums import sha256_of
 from exportctl.errors import AtasInputError, DatasetError
 
 CAH3_PATTERN = re.compile(r"^CAH(\d{2})-(\d{2})-(\d{2})$")
@@ -85,10 +85,6 @@ def normalise_cah3(code: str) -> str:
             f"'{code}' is not a CAH3 code: expected the form CAHnn-nn-nn, e.g. 'CAH10-01-04'."
         )
     return normalised
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def import_cah(source_dir: Path = CAH_SOURCE_DIR, out_dir: Path = CAH_DIR) -> Path:

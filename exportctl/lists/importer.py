@@ -8,7 +8,6 @@ succeeds.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from exportctl.checksums import sha256_of
 from exportctl.errors import SourceFormatError
 from exportctl.lists.assemble import build_records, resolve_references
 from exportctl.lists.clause_parser import ClauseParser, ParseResult, cited_paths
@@ -57,14 +57,6 @@ class ImportedList:
     clauses: list[Clause]
     definitions: list[Definition]
     general_notes: list[GeneralNote]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_source(path: Path) -> tuple[list[SourceLine], str]:

@@ -22,7 +22,13 @@ import numpy as np
 from exportctl.lists.store import ControlList
 from exportctl.suggest.quantities import Quantity
 from exportctl.suggest.result import ThresholdCheck
-from exportctl.suggest.thresholds import ALL_OF, Condition, check_conditions, parse_conditions
+from exportctl.suggest.thresholds import (
+    ALL_OF,
+    Condition,
+    check_conditions,
+    parse_conditions,
+    satisfies,
+)
 
 #: how much one met condition is worth against the clause's text score
 MET_BONUS = 0.25
@@ -189,18 +195,9 @@ def _range_status(group: Sequence[Condition], quantities: Sequence[Quantity]) ->
     if not values:
         return "unknown"
     for value in values:
-        if all(_satisfies(value, c.comparator, c.quantity.base_value) for c in group):
+        if all(satisfies(value, c.comparator, c.quantity.base_value) for c in group):
             return "met"
     return "not_met"
-
-
-def _satisfies(value: float, comparator: str, threshold: float) -> bool:
-    return {
-        ">": value > threshold,
-        ">=": value >= threshold,
-        "<": value < threshold,
-        "<=": value <= threshold,
-    }[comparator]
 
 
 def _with_status(check: ThresholdCheck, range_status: str) -> ThresholdCheck:

@@ -90,6 +90,8 @@ class Suggester:
         self.entry_index = entry_index
         self.embedder = embedder
         self.partner_blind = partner_blind
+        if clause_index.params != entry_index.params:
+            raise ValueError("The clause and entry indexes must be built with the same params.")
         self.related = RelatedEntries(control_list)
         self.chooser = ClauseChooser(control_list)
         self.goods_mask = np.array([self.related.is_goods(e) for e in catalogue.entry_codes])
@@ -195,7 +197,7 @@ class Suggester:
         """Everything matchers read about ``text`` (already checked), computed once."""
         analysed = self.pipeline.analyse(text)
         if self.partner_blind:
-            blanked = partner_spans(text, analysed.proper_nouns)
+            blanked = partner_spans(text, self.pipeline.proper_nouns)
             text = blank_spans(text, blanked)
             analysed = analysed.without(blanked, text)
         spans = analyzers.term_spans(text)
@@ -204,14 +206,15 @@ class Suggester:
             meaning, sentence_meaning = self.embedder.embed_document(text, sentences)
         else:
             meaning, sentence_meaning = np.zeros(0), np.zeros((0, 0))
+        counts = self.index.query_counts(text)  # the entry index hashes the same way
         return Query(
             text=text,
             analysed=analysed,
             sentences=tuple(sentences),
             word_spans=spans,
             word_columns={term_column(term): term for term in spans},
-            clause_vectors=self.index.query_vectors(text),
-            entry_vectors=self.entry_index.query_vectors(text),
+            clause_vectors=self.index.weigh(*counts),
+            entry_vectors=self.entry_index.weigh(*counts),
             meaning=meaning,
             sentence_meaning=sentence_meaning,
         )

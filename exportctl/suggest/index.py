@@ -128,9 +128,20 @@ class ClauseIndex:
 
     # -- querying ----------------------------------------------------------------------
     def query_vectors(self, text: str) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        word = _weigh(sp.csr_matrix(word_vectorizer().transform([text])), self.word_idf)
-        char = _weigh(sp.csr_matrix(char_vectorizer(self.params).transform([text])), self.char_idf)
-        return word, char
+        return self.weigh(*self.query_counts(text))
+
+    def query_counts(self, text: str) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The text's hashed word and character counts (the same for every index built with
+        these parameters), before this index's weighting."""
+        return (
+            sp.csr_matrix(word_vectorizer().transform([text])),
+            sp.csr_matrix(char_vectorizer(self.params).transform([text])),
+        )
+
+    def weigh(
+        self, word_counts: sp.csr_matrix, char_counts: sp.csr_matrix
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        return _weigh(word_counts, self.word_idf), _weigh(char_counts, self.char_idf)
 
     def similarities(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Cosine similarity of ``text`` to every clause, by words and by character n-grams."""

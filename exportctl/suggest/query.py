@@ -5,7 +5,8 @@ Kept out of the engine's state so that one loaded engine can serve concurrent us
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +25,8 @@ class Query:
     entry_vectors: tuple[sp.csr_matrix, sp.csr_matrix]  # (words, characters) for entries
     meaning: np.ndarray  # the whole text's embedding
     sentence_meaning: np.ndarray  # one embedding per sentence
+    #: what several matchers compute from the same inputs, kept for this query only
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def span_text(self, start: int, end: int) -> str:
         return self.text[start:end]

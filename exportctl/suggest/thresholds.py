@@ -103,7 +103,7 @@ def _comparator(before: str, after: str) -> tuple[str, int, int] | None:
     return None
 
 
-def _satisfies(value: float, comparator: str, threshold: float) -> bool:
+def satisfies(value: float, comparator: str, threshold: float) -> bool:
     return {
         ">": value > threshold,
         ">=": value >= threshold,
@@ -134,7 +134,7 @@ def check_conditions(
                 )
             )
             continue
-        meeting = [q for q in same if _satisfies(q.base_value, condition.comparator,
+        meeting = [q for q in same if satisfies(q.base_value, condition.comparator,
                                                  threshold.base_value)]  # fmt: skip
         chosen = meeting[0] if meeting else same[0]
         checks.append(

@@ -44,16 +44,29 @@ class Catalogue:
             out[entry_row].append(clause_row)
         return [np.array(rows, dtype=np.int64) for rows in out]
 
+    @cached_property
+    def _segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Clause rows are grouped by entry: where each group starts, and its entry row."""
+        entries = self.entry_of_clause
+        starts = np.flatnonzero(np.r_[True, entries[1:] != entries[:-1]])
+        if len(np.unique(entries[starts])) != len(starts):
+            raise ValueError("The clauses of an entry are not listed together.")
+        return starts, entries[starts]
+
     def best_clause_per_entry(self, clause_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: the highest clause value and the clause row that has it (-1 if none)."""
-        values = np.full(len(self.entry_codes), 0.0, dtype=np.float64)
+        starts, entries = self._segments
+        values = np.zeros(len(self.entry_codes), dtype=np.float64)
         rows = np.full(len(self.entry_codes), -1, dtype=np.int64)
-        order = np.lexsort((-clause_values, self.entry_of_clause))
-        entries = self.entry_of_clause[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = entries[1:] != entries[:-1]
-        values[entries[first]] = clause_values[order[first]]
-        rows[entries[first]] = order[first]
+        best = np.maximum.reduceat(clause_values, starts)
+        values[entries] = best
+        # the first clause of each group reaching its maximum
+        hit = clause_values == np.repeat(best, np.diff(np.r_[starts, len(clause_values)]))
+        group = np.cumsum(np.r_[True, self.entry_of_clause[1:] != self.entry_of_clause[:-1]]) - 1
+        first_hit = np.full(len(starts), -1, dtype=np.int64)
+        hits = np.flatnonzero(hit)
+        first_hit[group[hits][::-1]] = hits[::-1]
+        rows[entries] = first_hit
         return values, rows
 
 
@@ -85,3 +98,26 @@ class Matcher(ABC):
     ) -> list[Evidence]:
         """Evidence items for one entry whose weights add up to ``weight`` (the ranker's
         coefficient times this matcher's value for the entry)."""
+
+
+class ClauseLevelMatcher(Matcher):
+    """A matcher that scores clauses; an entry takes its best clause's value."""
+
+    clause_level = True
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    @abstractmethod
+    def clause_values(self, query: Query) -> np.ndarray: ...
+
+    def score(self, query: Query) -> MatchScores:
+        values = self.clause_values(query)
+        entry_values, rows = self.catalogue.best_clause_per_entry(values)
+        return MatchScores(entry_values, values, rows)
+
+    def best_clause(self, scores: MatchScores, entry_row: int) -> tuple[int, str]:
+        """The clause row and code behind an entry's value."""
+        assert scores.clause_rows is not None
+        row = int(scores.clause_rows[entry_row])
+        return row, self.catalogue.clause_codes[row]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from exportctl.suggest.matchers.base import Catalogue, Matcher, MatchScores
+from exportctl.suggest.matchers.base import Catalogue, ClauseLevelMatcher, MatchScores
 from exportctl.suggest.meaning_index import MeaningIndex
 from exportctl.suggest.query import Query
 from exportctl.suggest.result import Evidence
@@ -18,29 +18,27 @@ from exportctl.suggest.result import Evidence
 CLAUSE_WORDS_SHOWN = 30
 
 
-class _MeaningBase(Matcher):
-    clause_level = True
-
+class _MeaningBase(ClauseLevelMatcher):
     def __init__(self, catalogue: Catalogue, index: MeaningIndex) -> None:
         if tuple(index.codes) != catalogue.clause_codes:
             raise ValueError("The meaning index and the word index list different clauses.")
-        self.catalogue = catalogue
+        super().__init__(catalogue)
         self.index = index
 
-    def _clause_values(self, query: Query) -> np.ndarray:
-        raise NotImplementedError
-
-    def score(self, query: Query) -> MatchScores:
-        values = self._clause_values(query)
-        entry_values, rows = self.catalogue.best_clause_per_entry(values)
-        return MatchScores(entry_values, values, rows)
+    def _similarities(self, query: Query) -> np.ndarray:
+        """Rows: the whole text, then each sentence; columns: clauses (computed once)."""
+        key = f"meaning:{id(self.index)}"
+        if key not in query.shared:
+            rows = np.vstack(
+                [query.meaning[None, :], query.sentence_meaning.reshape(-1, query.meaning.size)]
+            )
+            query.shared[key] = self.index.similarities(rows)
+        return query.shared[key]
 
     def explain(
         self, query: Query, scores: MatchScores, entry_row: int, weight: float
     ) -> list[Evidence]:
-        assert scores.clause_rows is not None
-        row = int(scores.clause_rows[entry_row])
-        code = self.catalogue.clause_codes[row]
+        row, code = self.best_clause(scores, entry_row)
         start, end = closest_sentence(query, self.index.vectors[row])
         clause = self.catalogue.control_list.get(code)
         words = clause.text.split()
@@ -66,8 +64,8 @@ class MeaningMatcher(_MeaningBase):
     name = "meaning"
     description = "the abstract as a whole is close in meaning to the clause"
 
-    def _clause_values(self, query: Query) -> np.ndarray:
-        return self.index.similarities(query.meaning)[0]
+    def clause_values(self, query: Query) -> np.ndarray:
+        return self._similarities(query)[0]
 
 
 class SentenceMeaningMatcher(_MeaningBase):
@@ -76,10 +74,9 @@ class SentenceMeaningMatcher(_MeaningBase):
     name = "sentence meaning"
     description = "one sentence of the abstract is close in meaning to the clause"
 
-    def _clause_values(self, query: Query) -> np.ndarray:
-        if len(query.sentence_meaning) == 0:
-            return self.index.similarities(query.meaning)[0]
-        return self.index.similarities(query.sentence_meaning).max(axis=0)
+    def clause_values(self, query: Query) -> np.ndarray:
+        similarities = self._similarities(query)
+        return similarities[1:].max(axis=0) if len(similarities) > 1 else similarities[0]
 
 
 def closest_sentence(query: Query, clause_vector: np.ndarray) -> tuple[int, int]:

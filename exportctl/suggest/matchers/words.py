@@ -10,37 +10,32 @@ import numpy as np
 
 from exportctl.suggest import analyzers
 from exportctl.suggest.index import ClauseIndex
-from exportctl.suggest.matchers.base import Catalogue, Matcher, MatchScores
+from exportctl.suggest.matchers.base import Catalogue, ClauseLevelMatcher, Matcher, MatchScores
 from exportctl.suggest.query import Query
 from exportctl.suggest.result import Evidence
 
 MAX_WORD_EVIDENCE = 8
 
 
-class ClauseWordsMatcher(Matcher):
+class ClauseWordsMatcher(ClauseLevelMatcher):
     name = "words"
     description = "shared words with the clause (and its parents and aliases)"
-    clause_level = True
 
     def __init__(
         self, catalogue: Catalogue, index: ClauseIndex, aliases: dict[str, list[str]]
     ) -> None:
-        self.catalogue = catalogue
+        super().__init__(catalogue)
         self.index = index
         self.aliases = aliases
         self._term_cache: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
 
-    def score(self, query: Query) -> MatchScores:
-        values = self.index.word_similarities(query.clause_vectors[0])
-        entry_values, rows = self.catalogue.best_clause_per_entry(values)
-        return MatchScores(entry_values, values, rows)
+    def clause_values(self, query: Query) -> np.ndarray:
+        return self.index.word_similarities(query.clause_vectors[0])
 
     def explain(
         self, query: Query, scores: MatchScores, entry_row: int, weight: float
     ) -> list[Evidence]:
-        assert scores.clause_rows is not None
-        row = int(scores.clause_rows[entry_row])
-        code = self.catalogue.clause_codes[row]
+        row, code = self.best_clause(scores, entry_row)
         contributions = self.index.word_contributions(query.clause_vectors[0], row)
         clause_terms = self._clause_terms(code)
 
@@ -70,15 +65,19 @@ class ClauseWordsMatcher(Matcher):
         return out
 
 
-class EntryWordsMatcher(Matcher):
-    name = "entry words"
-    description = "shared words with the whole entry (all its clauses)"
+class _EntryIndexMatcher(Matcher):
+    """A matcher over the entry index (one document per entry: all its clauses)."""
 
     def __init__(self, catalogue: Catalogue, index: ClauseIndex) -> None:
         self.catalogue = catalogue
         self.index = index
         rows = {code: row for row, code in enumerate(index.codes)}
         self._rows = np.array([rows[code] for code in catalogue.entry_codes])
+
+
+class EntryWordsMatcher(_EntryIndexMatcher):
+    name = "entry words"
+    description = "shared words with the whole entry (all its clauses)"
 
     def score(self, query: Query) -> MatchScores:
         return MatchScores(self.index.word_similarities(query.entry_vectors[0])[self._rows])
@@ -95,37 +94,27 @@ class EntryWordsMatcher(Matcher):
         )
 
 
-class ClauseCharactersMatcher(Matcher):
+class ClauseCharactersMatcher(ClauseLevelMatcher):
     name = "characters"
     description = "shared character sequences with the clause"
-    clause_level = True
 
     def __init__(self, catalogue: Catalogue, index: ClauseIndex) -> None:
-        self.catalogue = catalogue
+        super().__init__(catalogue)
         self.index = index
 
-    def score(self, query: Query) -> MatchScores:
-        values = self.index.char_similarities(query.clause_vectors[1])
-        entry_values, rows = self.catalogue.best_clause_per_entry(values)
-        return MatchScores(entry_values, values, rows)
+    def clause_values(self, query: Query) -> np.ndarray:
+        return self.index.char_similarities(query.clause_vectors[1])
 
     def explain(
         self, query: Query, scores: MatchScores, entry_row: int, weight: float
     ) -> list[Evidence]:
-        assert scores.clause_rows is not None
-        code = self.catalogue.clause_codes[int(scores.clause_rows[entry_row])]
+        _, code = self.best_clause(scores, entry_row)
         return [Evidence(self.name, "", -1, -1, code, (), weight)]
 
 
-class EntryCharactersMatcher(Matcher):
+class EntryCharactersMatcher(_EntryIndexMatcher):
     name = "entry characters"
     description = "shared character sequences with the whole entry"
-
-    def __init__(self, catalogue: Catalogue, index: ClauseIndex) -> None:
-        self.catalogue = catalogue
-        self.index = index
-        rows = {code: row for row, code in enumerate(index.codes)}
-        self._rows = np.array([rows[code] for code in catalogue.entry_codes])
 
     def score(self, query: Query) -> MatchScores:
         return MatchScores(self.index.char_similarities(query.entry_vectors[1])[self._rows])
