@@ -1,4 +1,4 @@
-"""CLI commands over the control lists: import, lists, show."""
+"""CLI commands over the control lists: import, lists (and lists diff), show."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from exportctl.config import (
     DEFAULT_LIST_NAME,
     DEFAULT_LIST_SOURCE,
 )
+from exportctl.lists.diff import CHANGE_KINDS, ListDiff, compare
 from exportctl.lists.importer import import_source, write_dataset
 from exportctl.lists.model import LIST_NAMES
-from exportctl.lists.store import ControlList, available_datasets
+from exportctl.lists.store import ControlList, available_datasets, dataset_for
 
 
 @click.command("import")
@@ -47,10 +48,14 @@ def import_command(source: Path, list_name: str, list_date: str, output: Path) -
         click.echo(f"{len(imported.manifest.issues)} parse notes recorded in the manifest.")
 
 
-@click.command("lists")
+@click.group("lists", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def lists_command(as_json: bool) -> None:
-    """Show the imported lists, their versions and counts."""
+@click.pass_context
+def lists_command(ctx: click.Context, as_json: bool) -> None:
+    """Show the imported lists, their versions and counts; 'lists diff OLD NEW' shows what
+    changed between two of them."""
+    if ctx.invoked_subcommand is not None:
+        return
     rows = []
     for folder in available_datasets():
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -77,6 +82,69 @@ def lists_command(as_json: bool) -> None:
                 "  dual-use entries per category: "
                 + ", ".join(f"{k}: {v}" for k, v in per_category.items())
             )
+
+
+@lists_command.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--entry", default=None, help="Only this entry or clause, e.g. 3A001.")
+@click.option(
+    "--part",
+    "parts",
+    multiple=True,
+    type=click.Choice(list(LIST_NAMES)),
+    help="Only this list of the document (repeat for several) [default: those both hold].",
+)
+@click.option(
+    "--minor", is_flag=True, help="Detail minor changes too (punctuation, spacing, decimals)."
+)
+def diff_command(
+    old: str, new: str, as_json: bool, entry: str | None, parts: tuple[str, ...], minor: bool
+) -> None:
+    """What changed from list version OLD to NEW, clause by clause: entries and clauses added,
+    removed or renumbered, text, thresholds, notes and definitions changed.
+
+    OLD and NEW name imported versions (uk-consolidated/2025-12-16, a date of the default
+    list, or a dataset folder)."""
+    before = ControlList.from_dir(dataset_for(old))
+    after = ControlList.from_dir(dataset_for(new))
+    diff = compare(before, after, parts=parts or None)
+    if entry:
+        diff = diff.for_entry(entry)
+    if as_json:
+        click.echo(json.dumps(diff.to_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(render_diff(diff, minor=minor))
+
+
+def render_diff(diff: ListDiff, *, minor: bool = False) -> str:
+    """The summary table, then the changes entry by entry."""
+    parts = ", ".join(LIST_NAMES.get(p, p) for p in diff.parts) or "nothing in common"
+    out = [f"{diff.old_version} → {diff.new_version}  ({parts})", ""]
+    counts, without_minor = diff.counts(), diff.counts(minor=False)
+    out.append(f"{'change':<22}{'count':>7}{'minor':>8}")
+    for kind, label in CHANGE_KINDS.items():
+        out.append(f"{label:<22}{counts[kind]:>7}{counts[kind] - without_minor[kind] or '':>8}")
+    out.append(f"{'total':<22}{sum(counts.values()):>7}{diff.minor_count or '':>8}")
+    if diff.minor_count and not minor:
+        out.append(
+            "Minor changes (punctuation, spacing, decimal marks) are counted, not detailed: "
+            "--minor shows them."
+        )
+    shown = [c for c in diff.changes if minor or not c.minor]
+    current = None
+    for change in shown:
+        group = change.entry or "Definitions"
+        if group != current:
+            current = group
+            out.append("")
+            out.append(group)
+        out.append(_wrap(change.describe(), "  "))
+    if not diff.changes:
+        out.append("")
+        out.append("No changes.")
+    return "\n".join(out)
 
 
 def clause_view(control_list: ControlList, code: str) -> dict:

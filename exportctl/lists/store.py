@@ -35,6 +35,29 @@ def available_datasets(root: Path = CONTROL_LISTS_DIR) -> list[Path]:
     )
 
 
+def dataset_for(spec: str, root: Path = CONTROL_LISTS_DIR) -> Path:
+    """The dataset folder a user names: ``uk-consolidated/2025-12-16``, a date of the default
+    list (``2025-12-16``), a list name (its newest date), or a dataset folder's path."""
+    given = Path(spec).expanduser()
+    if (given / "manifest.json").exists():
+        return given
+    parts = [part for part in spec.strip().strip("/").split("/") if part]
+    if len(parts) == 1 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", parts[0]):
+        parts = [DEFAULT_LIST_NAME, parts[0]]
+    if len(parts) == 1:
+        folders = (root / parts[0]).glob("*/manifest.json")
+        dates = sorted(path.parent.name for path in folders if not path.parent.name.startswith("."))
+        if dates:
+            parts.append(dates[-1])
+    if len(parts) == 2 and (root / parts[0] / parts[1] / "manifest.json").exists():
+        return root / parts[0] / parts[1]
+    known = ", ".join(f"{p.parent.name}/{p.name}" for p in available_datasets(root)) or "none"
+    raise DatasetError(
+        f"No imported list '{spec}'. Name one as LIST-NAME/YYYY-MM-DD or give its folder; "
+        f"imported: {known}."
+    )
+
+
 class ControlList:
     """An imported control list: clauses by code, with their tree, definitions and notes."""
 
