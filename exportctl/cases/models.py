@@ -6,8 +6,9 @@ version it was made from and fails cleanly if someone else saved first. ``audit_
 append-only, enforced by database triggers on SQLite and PostgreSQL.
 
 Indexes serve the paged, filtered case lists of an office with tens of thousands of cases; they
-are created on existing databases too, and ``suggestions.evidence_text`` (a nullable column
-added after the first release) is added to them, when ``CaseRepository.open`` opens them.
+are created on existing databases too, and ``suggestions.evidence_text`` and
+``cases.decision_list_version`` (nullable columns added after the first release) are added to
+them, when ``CaseRepository.open`` opens them; new tables (``amendment_reviews``) are made.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class CaseRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     list_version: Mapped[str] = mapped_column(String(100))
+    # The list version the decision was made under (added after the first release: empty on
+    # cases decided before, which were decided under their list_version).
+    decision_list_version: Mapped[str | None] = mapped_column(String(100))
     rules_version: Mapped[str | None] = mapped_column(String(100))
     atas_summary: Mapped[str | None] = mapped_column(Text)
     result_json: Mapped[str] = mapped_column(Text)
@@ -127,6 +131,34 @@ class AnswerRow(Base):
     answered_at: Mapped[datetime] = mapped_column(DateTime)
 
     case: Mapped[CaseRow] = relationship(back_populates="answers")
+
+
+class AmendmentReviewRow(Base):
+    """A case that a newer list version touches: the changes that bear on its entries, its
+    decision as it stood, the suggestions under the new version, and how an officer settled
+    it. While ``resolved_at`` is empty the case awaits re-review."""
+
+    __tablename__ = "amendment_reviews"
+    __table_args__ = (
+        UniqueConstraint("case_id", "to_version", name="uq_amendment_case_version"),
+        Index("ix_amendment_open", "resolved_at", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_version: Mapped[str] = mapped_column(String(100))
+    to_version: Mapped[str] = mapped_column(String(100))
+    flagged_at: Mapped[datetime] = mapped_column(DateTime)
+    flagged_by: Mapped[str] = mapped_column(String(200))
+    codes: Mapped[str] = mapped_column(Text)  # the case's codes the changes bear on, comma-joined
+    changes_json: Mapped[str] = mapped_column(Text)  # the relevant part of the list diff
+    decision_was: Mapped[str | None] = mapped_column(String(50))
+    decided_under: Mapped[str | None] = mapped_column(String(100))
+    result_json: Mapped[str | None] = mapped_column(Text)  # the suggestions under to_version
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolution: Mapped[str | None] = mapped_column(String(30))  # "reconfirmed" | "redecided"
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRow(Base):

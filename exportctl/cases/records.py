@@ -93,6 +93,7 @@ class CaseRecord:
     version: int
     suggestions: tuple[SuggestionRecord, ...] = ()
     answers: tuple[AnswerRecord, ...] = ()
+    decision_list_version: str | None = None  # None: decided before it was recorded
 
     @property
     def ref(self) -> str:

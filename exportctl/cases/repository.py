@@ -218,10 +218,14 @@ class CaseRepository:
 
     def _ensure_columns(self) -> None:
         """Nullable columns added since the first release, added to a database made before."""
-        present = {c["name"] for c in inspect(self.engine).get_columns("suggestions")}
-        if "evidence_text" not in present:
-            with self.engine.begin() as connection:
-                connection.execute(text("ALTER TABLE suggestions ADD COLUMN evidence_text TEXT"))
+        for table, column, kind in (
+            ("suggestions", "evidence_text", "TEXT"),
+            ("cases", "decision_list_version", "VARCHAR(100)"),
+        ):
+            present = {c["name"] for c in inspect(self.engine).get_columns(table)}
+            if column not in present:
+                with self.engine.begin() as connection:
+                    connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
     def _ensure_indexes(self) -> None:
         """Indexes added since a database was created (``create_all`` only makes them with new
@@ -1381,6 +1385,7 @@ def _case_record(row: CaseRow, *, with_result: bool = True) -> CaseRecord:
         decided_at=row.decided_at,
         updated_at=row.updated_at,
         list_version=row.list_version,
+        decision_list_version=row.decision_list_version,
         rules_version=row.rules_version,
         atas_summary=row.atas_summary,
         result=_loads(row.result_json, {}) if with_result else {},
