@@ -36,6 +36,7 @@ from exportctl.cases.vocabulary import (
     SUGGESTION_STATUSES,
 )
 from exportctl.suggest.result import DISCLAIMER
+from exportctl.suggest.verdict import VERDICT_LABELS
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -87,6 +88,7 @@ CASE_COLUMNS: tuple[Column, ...] = (
     Column("Researcher", lambda c: c.researcher, 16),
     Column("Researcher name", lambda c: c.researcher_name, 20),
     Column("Status", lambda c: c.status_label, 18),
+    Column("Screening verdict", lambda c: VERDICT_LABELS.get(c.verdict or "", c.verdict), 16),
     Column("Decision", lambda c: c.decision_label, 28),
     Column("Entries confirmed", lambda c: _join(c.confirmed_codes), 20),
     Column("ATAS decision", lambda c: c.atas_decision_label, 20),

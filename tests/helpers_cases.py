@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from exportctl.auth import User
 from exportctl.suggest.result import Candidate, Evidence, Question, SuggestionResult, ThresholdCheck
+from exportctl.suggest.verdict import Screening
 
 RESEARCHER = User(username="rosa", name="Rosa Researcher", role="researcher")
 OTHER_RESEARCHER = User(username="ravi", name="Ravi Researcher", role="researcher")
@@ -54,6 +55,7 @@ def stored_result(abstract: str, codes: tuple[str, ...] = ("6A005.a", "6E002")) 
         text_id=None,
         controls=tuple(controls),
         list_version=LIST_VERSION,
+        screening=Screening("possibly_listed", "Some entries match in part.", 1.0),
         questions=(
             Question(key="public_domain", text="Will the results be published?", source="GTN"),
         ),

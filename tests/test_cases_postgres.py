@@ -119,6 +119,8 @@ def test_cases_postgres_flow_and_append_only_audit(postgres_url):
         expected_version=case.version,
     )
     assert repo.get_case(RESEARCHER, case_id).decision == "listed_licence_needed"
+    (exported,) = list(repo.export_stream(OFFICER).cases())
+    assert exported.verdict == "possibly_listed"  # read from the stored result in SQL
     with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"):
         with repo.engine.begin() as connection:
             connection.exec_driver_sql("UPDATE audit_events SET actor = 'x'")

@@ -70,6 +70,7 @@ def test_export_excel_sheets_rows_and_styling(repo, tmp_path):
     assert row["Title"] == "Fibre laser"
     assert row["Researcher"] == "rosa"
     assert row["Decision"] == "Listed — exempt (basic scientific research)"
+    assert row["Screening verdict"] == "Possibly listed"  # as screened, read from the store
     assert row["Entries confirmed"] == "6A005.a"
     assert row["ATAS decision"] == "ATAS not required"
     assert row["Officer"] == "olu"

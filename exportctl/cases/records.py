@@ -94,6 +94,14 @@ class CaseRecord:
     suggestions: tuple[SuggestionRecord, ...] = ()
     answers: tuple[AnswerRecord, ...] = ()
     decision_list_version: str | None = None  # None: decided before it was recorded
+    #: the screening verdict, when the case was read without its whole result (exports)
+    screening_verdict: str | None = None
+
+    @property
+    def verdict(self) -> str | None:
+        """The screening verdict: likely_listed, possibly_listed or no_close_match."""
+        screening = (self.result or {}).get("screening") or {}
+        return screening.get("verdict") or self.screening_verdict
 
     @property
     def ref(self) -> str:

@@ -56,6 +56,7 @@ from exportctl.cases.errors import (
     ConcurrentEditError,
     DuplicateExternalIdError,
 )
+from exportctl.cases.json_sql import json_text
 from exportctl.cases.models import (
     SCHEMA_VERSION,
     AnswerRow,
@@ -1229,8 +1230,9 @@ def _suggestion_row(rank: int, candidate: Any, evidence: list[dict[str, Any]]) -
     )
 
 
-_EXPORT_CASE_COLUMNS = tuple(
-    column for column in CaseRow.__table__.columns if column.name != "result_json"
+_EXPORT_CASE_COLUMNS = (
+    *(column for column in CaseRow.__table__.columns if column.name != "result_json"),
+    json_text(CaseRow.result_json, "screening", "verdict").label("screening_verdict"),
 )
 _SUGGESTION_COLUMNS = (
     *(c for c in SuggestionRow.__table__.columns if c.name != "evidence_json"),
