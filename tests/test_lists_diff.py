@@ -148,6 +148,8 @@ def test_lists_diff_for_entry_keeps_that_entry_or_clause(diff, code, expected) -
             ["clause_added", "clause_renumbered", "note_changed", *["clause_renumbered"] * 3],
         ),
         (["ML1.c"], []),
+        # an item added under ML1.d does not bear on ML1.d.1, nor a renumbering after it
+        (["ML1.d.1"], []),
         # minor changes are left out
         (["3A001.a.2.b"], []),
     ],

@@ -1,4 +1,5 @@
-"""Command-line jobs of the case store: export the decisions workbook, hash a password."""
+"""Command-line jobs of the case store: export the decisions workbook, hash a password, and
+the ``cases`` group (re-screen the cases after a list amendment)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,78 @@ def export_command(
     )
 
 
+@click.group("cases")
+def cases_group() -> None:
+    """The case database: check the cases against a new list version."""
+
+
+@cases_group.command("rescreen")
+@click.option(
+    "--from",
+    "from_version",
+    required=True,
+    help="The list version the cases stand under, e.g. uk-consolidated/2025-12-16.",
+)
+@click.option(
+    "--to",
+    "to_version",
+    default=None,
+    help="The new list version [default: the list in use].",
+)
+@click.option(
+    "--suggest/--no-suggest",
+    default=True,
+    show_default=True,
+    help="Screen each flagged case again under the new version (loads the engine; its "
+    "indexes are built on first use of a version).",
+)
+@click.option(
+    "--database-url",
+    "url",
+    default=None,
+    help="SQLAlchemy URL of the case database [default: EXPORTCTL_DATABASE_URL or the local "
+    "SQLite file].",
+)
+@click.option(
+    "--as",
+    "officer",
+    default=None,
+    help="Name recorded in the audit trail [default: your login name].",
+)
+def rescreen_command(
+    from_version: str, to_version: str | None, suggest: bool, url: str | None, officer: str | None
+) -> None:
+    """Flag for re-review every case standing under the list version FROM that the version TO
+    changes (a clause its entries or suggestions stand on), and print a report. Decisions are
+    not changed: an officer re-confirms or re-decides each flagged case in Review."""
+    from exportctl.cases.amendments import render_report, rescreen
+    from exportctl.lists.store import ControlList, dataset_for
+
+    username = officer or f"cli:{getpass.getuser()}"
+    actor = User(username=username, name=username, role="officer")
+    old = ControlList.from_dir(dataset_for(from_version))
+    new = ControlList.from_dir(dataset_for(to_version)) if to_version else ControlList.load()
+    suggester = None
+    if suggest:
+        from exportctl.suggest.engine import Suggester
+
+        suggester = Suggester.load(new)
+    repository = CaseRepository.open(url or database_url())
+    try:
+        with tqdm(unit="case", desc="Checking", disable=not sys.stderr.isatty()) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            report = rescreen(repository, actor, old, new, suggester=suggester, progress=progress)
+        if to_version is None:
+            repository.set_list_in_use(new.version)
+        click.echo(render_report(report, repository, actor))
+    finally:
+        repository.dispose()
+
+
 @click.command("hash-password")
 @click.password_option(help="The password to hash (asked for when not given).")
 def hash_password_command(password: str) -> None:
@@ -119,4 +192,4 @@ def hash_password_command(password: str) -> None:
     click.echo(hash_password(password))
 
 
-COMMANDS = [export_command, hash_password_command]
+COMMANDS = [export_command, hash_password_command, cases_group]

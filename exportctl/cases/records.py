@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from exportctl.cases.vocabulary import (
+    AMENDMENT_RESOLUTIONS,
     ANSWERS,
     ATAS_DECISIONS,
     CASE_STATUSES,
@@ -65,6 +66,39 @@ class AnswerRecord:
 
 
 @dataclass(frozen=True)
+class AmendmentReview:
+    """A case that a newer list version touches, and how an officer settled it."""
+
+    id: int
+    case_id: int
+    from_version: str
+    to_version: str
+    flagged_at: datetime
+    flagged_by: str
+    codes: tuple[str, ...]  # the case's codes the changes bear on
+    changes: tuple[dict[str, Any], ...]  # the relevant part of the diff (Change.to_dict())
+    decision_was: str | None  # the decision when the case was flagged (None: undecided)
+    decided_under: str | None  # the list version that decision was made under
+    result: dict[str, Any] | None = None  # the suggestions under to_version, once screened
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None  # "reconfirmed" | "redecided"
+    note: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def decision_was_label(self) -> str:
+        return DECISIONS.get(self.decision_was or "", "") if self.decision_was else ""
+
+    @property
+    def resolution_label(self) -> str:
+        return AMENDMENT_RESOLUTIONS.get(self.resolution or "", self.resolution or "")
+
+
+@dataclass(frozen=True)
 class CaseRecord:
     id: int
     external_id: str | None
@@ -94,6 +128,7 @@ class CaseRecord:
     suggestions: tuple[SuggestionRecord, ...] = ()
     answers: tuple[AnswerRecord, ...] = ()
     decision_list_version: str | None = None  # None: decided before it was recorded
+    amendment_reviews: tuple[AmendmentReview, ...] = ()  # oldest first
     #: the screening verdict, when the case was read without its whole result (exports)
     screening_verdict: str | None = None
 
@@ -127,6 +162,22 @@ class CaseRecord:
     @property
     def pending_count(self) -> int:
         return sum(1 for s in self.suggestions if s.status == "pending")
+
+    @property
+    def decided_under(self) -> str | None:
+        """The list version the decision was made under (None while undecided)."""
+        if self.decision is None:
+            return None
+        return self.decision_list_version or self.list_version
+
+    @property
+    def open_amendment(self) -> AmendmentReview | None:
+        """The newest amendment review still waiting for an officer, if any."""
+        return next((r for r in reversed(self.amendment_reviews) if r.open), None)
+
+    @property
+    def awaiting_rereview(self) -> bool:
+        return self.open_amendment is not None
 
 
 @dataclass(frozen=True)
@@ -163,6 +214,7 @@ class CaseFilter:
     submitted_from: date | None = None
     submitted_to: date | None = None  # inclusive
     text: str | None = None  # a case reference, an external id, or words of the title
+    awaiting_rereview: bool = False  # only cases a newer list version touches, not re-reviewed
 
     def describe(self) -> str:
         """The filter in words, for the export's About sheet and the audit trail."""
@@ -181,6 +233,8 @@ class CaseFilter:
             parts.append(f"submitted to {self.submitted_to:%Y-%m-%d}")
         if self.text:
             parts.append(f"matching '{self.text}'")
+        if self.awaiting_rereview:
+            parts.append("awaiting re-review after a list amendment")
         return "; ".join(parts) or "all cases"
 
 
@@ -203,6 +257,7 @@ class CaseSummary:
     version: int
     suggested: tuple[str, ...] = ()  # the top-ranked suggested codes
     confirmed: tuple[str, ...] = ()
+    awaiting_rereview: bool = False  # a newer list version touches it (officers' lists)
 
     @property
     def ref(self) -> str:
@@ -313,6 +368,10 @@ _ACTIONS: dict[str, str] = {
     "case_decided": "Decided",
     "case_reopened": "Reopened",
     "decisions_exported": "Decisions exported",
+    "amendment_flagged": "Flagged for re-review: the list changed",
+    "decision_reconfirmed": "Decision re-confirmed after the list changed",
+    "amendment_redecided": "Decided again after the list changed",
+    "list_rescreened": "Cases checked against a new list version",
 }
 
 
@@ -368,6 +427,15 @@ def audit_summary(action: str, target: str | None, detail: dict[str, Any]) -> st
             extra.append(f"from {detail['source_name']}")
     if action == "case_updated" and detail.get("changed"):
         extra.append("changed " + ", ".join(map(str, detail["changed"])))
+    if action in ("amendment_flagged", "decision_reconfirmed", "amendment_redecided"):
+        extra.append(f"{detail.get('from_version')} → {detail.get('to_version')}")
+        if detail.get("codes"):
+            extra.append("entries " + ", ".join(map(str, detail["codes"])))
+        if action == "decision_reconfirmed":
+            extra.append(label(DECISIONS, detail.get("decision")))
+    if action == "list_rescreened":
+        extra.append(f"{detail.get('from_version')} → {detail.get('to_version')}")
+        extra.append(f"{detail.get('flagged', 0)} of {detail.get('checked', 0)} cases flagged")
     if action == "decisions_exported":
         extra.append(f"{detail.get('cases', 0)} cases")
         if detail.get("scope") and detail["scope"] != "all cases":

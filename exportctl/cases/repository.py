@@ -59,6 +59,7 @@ from exportctl.cases.errors import (
 from exportctl.cases.json_sql import json_text
 from exportctl.cases.models import (
     SCHEMA_VERSION,
+    AmendmentReviewRow,
     AnswerRow,
     AuditRow,
     Base,
@@ -67,6 +68,7 @@ from exportctl.cases.models import (
     SuggestionRow,
 )
 from exportctl.cases.records import (
+    AmendmentReview,
     AnswerRecord,
     AuditRecord,
     CaseFacts,
@@ -106,6 +108,8 @@ DEFAULT_PAGE_SIZE = 50
 EXPORT_CHUNK = 500
 #: How many top-ranked suggested codes a case summary carries.
 SUMMARY_CODES = 3
+#: Meta key: the list version cases were last checked against.
+LIST_IN_USE_KEY = "list_in_use"
 #: An engine execution option: transactions begin deferred (SQLite), without the write lock.
 READ_ONLY_OPTION = "exportctl_read_only"
 
@@ -372,7 +376,9 @@ class CaseRepository:
             query = query.where(CaseRow.status == status)
         query = query.order_by(CaseRow.id.desc())
         with self._read() as session:
-            return [_case_record(row) for row in session.scalars(query)]
+            rows = list(session.scalars(query))
+            reviews = _amendment_reviews(session, [row.id for row in rows])
+            return [_case_record(row, reviews=reviews.get(row.id, ())) for row in rows]
 
     def list_case_summaries(
         self,
@@ -392,7 +398,9 @@ class CaseRepository:
             raise CaseInputError(f"Unknown order '{sort}'; use one of {list(CASE_SORTS)}.")
         offset, limit = max(0, int(offset)), max(1, int(limit))
         columns = select(*_SUMMARY_COLUMNS)
-        query = _ordered(self._filtered(columns, actor, case_filter), sort)
+        query = _ordered(
+            self._filtered(columns, actor, case_filter), sort, flagged_first=actor.is_officer
+        )
         count = self._filtered(select(func.count(CaseRow.id)), actor, case_filter)
         with self._read() as session:
             total = session.scalar(count) or 0
@@ -457,7 +465,9 @@ class CaseRepository:
 
     def get_case(self, actor: User, case_id: int) -> CaseRecord:
         with self._read() as session:
-            return _case_record(self._load_case(session, actor, case_id))
+            row = self._load_case(session, actor, case_id)
+            reviews = _amendment_reviews(session, [case_id]).get(case_id, ())
+            return _case_record(row, reviews=reviews)
 
     def last_change(self, actor: User, case_id: int) -> AuditRecord | None:
         """The latest audit event of a case (who changed it last, and when)."""
@@ -631,6 +641,8 @@ class CaseRepository:
         if f.submitted_to:
             until = datetime.combine(f.submitted_to, time()) + timedelta(days=1)
             query = query.where(CaseRow.submitted_at < until)
+        if f.awaiting_rereview:
+            query = query.where(_AWAITING)
         if f.text and f.text.strip():
             text = " ".join(f.text.split())
             matches = [
@@ -966,8 +978,11 @@ class CaseRepository:
         atas_decision: str,
         note: str | None,
         expected_version: int,
+        list_version: str | None = None,
     ) -> int:
-        """Record the officer's decision on the case; returns its new version."""
+        """Record the officer's decision on the case, made under ``list_version`` (the list in
+        use; by default the one the case was screened against); returns its new version. A
+        case awaiting re-review after a list amendment is settled by the new decision."""
         require_officer(actor, "decide cases")
         if decision not in DECISIONS:
             raise CaseInputError(f"Unknown decision '{decision}'; use one of {list(DECISIONS)}.")
@@ -993,6 +1008,17 @@ class CaseRepository:
             if case.status == "withdrawn":
                 raise CaseInputError(f"{case_ref(case_id)} was withdrawn by the researcher.")
             before = {"decision": case.decision, "atas_decision": case.atas_decision}
+            if list_version is None:
+                # a case awaiting re-review is decided under the version that touched it
+                list_version = session.scalar(
+                    select(AmendmentReviewRow.to_version)
+                    .where(
+                        AmendmentReviewRow.case_id == case.id,
+                        AmendmentReviewRow.resolved_at.is_(None),
+                    )
+                    .order_by(AmendmentReviewRow.id.desc())
+                    .limit(1)
+                )
             version = self._bump_case(
                 session,
                 case,
@@ -1005,7 +1031,11 @@ class CaseRepository:
                     "officer": actor.username,
                     "decided_at": now,
                     "status": "decided",
+                    "decision_list_version": list_version or case.list_version,
                 },
+            )
+            self._settle_amendments(
+                session, actor, case, now, resolution="redecided", note=note, decision=decision
             )
             self._audit(
                 session,
@@ -1020,6 +1050,7 @@ class CaseRepository:
                     "note": note,
                     "confirmed": confirmed,
                     "pending": [s.code for s in case.suggestions if s.status == "pending"],
+                    "list_version": list_version or case.list_version,
                 },
                 at=now,
             )
@@ -1050,6 +1081,258 @@ class CaseRepository:
                 at=now,
             )
             return version
+
+    # -- list amendments ---------------------------------------------------------------------
+
+    def list_in_use(self) -> str | None:
+        """The list version cases were last checked against (None before the first check)."""
+        with self._read() as session:
+            row = session.get(MetaRow, LIST_IN_USE_KEY)
+            return row.value if row is not None else None
+
+    def set_list_in_use(self, version: str) -> None:
+        with self._transaction() as session:
+            row = session.get(MetaRow, LIST_IN_USE_KEY)
+            if row is None:
+                session.add(MetaRow(key=LIST_IN_USE_KEY, value=version))
+            else:
+                row.value = version
+
+    def list_versions_of_cases(self, actor: User) -> dict[str, int]:
+        """How many cases (not withdrawn) stand under each list version: the one they were
+        decided under, or screened against while undecided (officers)."""
+        require_officer(actor, "check cases against a list version")
+        query = (
+            select(_STANDS_UNDER, func.count(CaseRow.id))
+            .where(CaseRow.status != "withdrawn")
+            .group_by(_STANDS_UNDER)
+        )
+        with self._read() as session:
+            return {version: count for version, count in session.execute(query).all()}
+
+    def codes_under(self, actor: User, list_version: str) -> dict[int, tuple[str, ...]]:
+        """The codes on every case (not withdrawn) that stands under ``list_version``: its
+        suggestions, confirmed, rejected or not reviewed, and the entries officers added."""
+        require_officer(actor, "check cases against a list version")
+        query = (
+            select(SuggestionRow.case_id, SuggestionRow.code)
+            .join(CaseRow, CaseRow.id == SuggestionRow.case_id)
+            .where(CaseRow.status != "withdrawn", _STANDS_UNDER == list_version)
+            .order_by(SuggestionRow.case_id, SuggestionRow.id)
+        )
+        codes: dict[int, list[str]] = {}
+        with self._read() as session:
+            ids = session.scalars(
+                select(CaseRow.id).where(
+                    CaseRow.status != "withdrawn", _STANDS_UNDER == list_version
+                )
+            ).all()
+            for case_id in ids:
+                codes[case_id] = []
+            for case_id, code in session.execute(query):
+                codes[case_id].append(code)
+        return {case_id: tuple(found) for case_id, found in codes.items()}
+
+    def flag_amendment(
+        self,
+        actor: User,
+        case_id: int,
+        *,
+        from_version: str,
+        to_version: str,
+        codes: Sequence[str],
+        changes: Sequence[Mapping[str, Any]],
+        summaries: Sequence[str] = (),
+    ) -> int | None:
+        """Mark a case as awaiting re-review because ``to_version`` changed clauses its entries
+        stand on; ``changes`` is that part of the diff. Its decision is left as it is. Returns
+        the review's id, or None when the case was already flagged for ``to_version``."""
+        require_officer(actor, "flag cases for re-review")
+        now = utcnow()
+        with self._transaction() as session:
+            case = self._load_case(session, actor, case_id, load_parts=False)
+            already = session.scalar(
+                select(AmendmentReviewRow.id).where(
+                    AmendmentReviewRow.case_id == case_id,
+                    AmendmentReviewRow.to_version == to_version,
+                )
+            )
+            if already is not None:
+                return None
+            row = AmendmentReviewRow(
+                case_id=case_id,
+                from_version=from_version,
+                to_version=to_version,
+                flagged_at=now,
+                flagged_by=actor.username,
+                codes=",".join(codes),
+                changes_json=json.dumps(list(changes), ensure_ascii=False, default=str),
+                decision_was=case.decision,
+                decided_under=(case.decision_list_version or case.list_version)
+                if case.decision
+                else None,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(row)
+                    session.flush()
+            except IntegrityError:
+                return None  # flagged by another process a moment ago
+            self._audit(
+                session,
+                actor,
+                case,
+                "amendment_flagged",
+                target=case_ref(case_id),
+                detail={
+                    "from_version": from_version,
+                    "to_version": to_version,
+                    "codes": list(codes),
+                    "changes": list(summaries)[:50],
+                    "decision": case.decision,
+                },
+                at=now,
+            )
+            return row.id
+
+    def record_rescreen(
+        self, actor: User, *, from_version: str, to_version: str, checked: int, flagged: int
+    ) -> None:
+        """An audit record of one check of the cases against a new list version."""
+        require_officer(actor, "check cases against a list version")
+        with self._transaction() as session:
+            self._audit(
+                session,
+                actor,
+                None,
+                "list_rescreened",
+                detail={
+                    "from_version": from_version,
+                    "to_version": to_version,
+                    "checked": checked,
+                    "flagged": flagged,
+                },
+                at=utcnow(),
+            )
+
+    def store_amendment_result(
+        self, actor: User, review_id: int, result: SuggestionResult
+    ) -> AmendmentReview:
+        """Keep the suggestions under the new list version with the review (once: the first
+        screening stays); returns the review."""
+        require_officer(actor, "screen a case again")
+        with self._transaction() as session:
+            row = session.get(AmendmentReviewRow, review_id)
+            if row is None:
+                raise CaseNotFoundError(f"No amendment review {review_id}.")
+            if result.list_version != row.to_version:
+                raise CaseInputError(
+                    f"The screening was made under {result.list_version}, not {row.to_version}."
+                )
+            if row.result_json is None:
+                row.result_json = _result_json(result, with_evidence=True)
+            session.flush()
+            return _amendment_record(row)
+
+    def reconfirm(
+        self,
+        actor: User,
+        case_id: int,
+        *,
+        review_id: int,
+        note: str | None,
+        expected_version: int,
+    ) -> int:
+        """The officer has read what changed and keeps the decision under the new version:
+        recorded as made under it, and audited with the decision, the versions and the note.
+        Returns the case's new version. To change the decision, reopen the case instead."""
+        require_officer(actor, "re-confirm decisions")
+        note = (note or "").strip() or None
+        now = utcnow()
+        with self._transaction() as session:
+            case = self._load_case(session, actor, case_id, lock=True, load_parts=False)
+            review = session.get(AmendmentReviewRow, review_id)
+            if review is None or review.case_id != case_id:
+                raise CaseNotFoundError(f"No amendment review {review_id} on {case_ref(case_id)}.")
+            if review.resolved_at is not None:
+                raise ConcurrentEditError(
+                    f"{case_ref(case_id)} was already re-reviewed by {review.resolved_by} at "
+                    f"{review.resolved_at:%Y-%m-%d %H:%M} UTC.",
+                    changed_by=review.resolved_by,
+                    changed_at=review.resolved_at,
+                )
+            if case.status != "decided" or case.decision is None:
+                raise CaseInputError(
+                    f"{case_ref(case_id)} is not decided: decide it under {review.to_version}."
+                )
+            decided_under = case.decision_list_version or case.list_version
+            version = self._bump_case(
+                session,
+                case,
+                expected_version,
+                now,
+                values={"decision_list_version": review.to_version},
+            )
+            review.resolved_at = now
+            review.resolved_by = actor.username
+            review.resolution = "reconfirmed"
+            review.note = note
+            self._audit(
+                session,
+                actor,
+                case,
+                "decision_reconfirmed",
+                target=case_ref(case_id),
+                detail={
+                    "from_version": review.from_version,
+                    "to_version": review.to_version,
+                    "decided_under_before": decided_under,
+                    "decision": case.decision,
+                    "atas_decision": case.atas_decision,
+                    "codes": [c for c in review.codes.split(",") if c],
+                    "note": note,
+                },
+                at=now,
+            )
+            return version
+
+    def _settle_amendments(
+        self,
+        session: Session,
+        actor: User,
+        case: CaseRow,
+        now: datetime,
+        *,
+        resolution: str,
+        note: str | None,
+        decision: str,
+    ) -> None:
+        """Close the case's open amendment reviews: a new decision settles them."""
+        reviews = session.scalars(
+            select(AmendmentReviewRow).where(
+                AmendmentReviewRow.case_id == case.id, AmendmentReviewRow.resolved_at.is_(None)
+            )
+        ).all()
+        for review in reviews:
+            review.resolved_at = now
+            review.resolved_by = actor.username
+            review.resolution = resolution
+            review.note = note
+            self._audit(
+                session,
+                actor,
+                case,
+                "amendment_redecided",
+                target=case_ref(case.id),
+                detail={
+                    "from_version": review.from_version,
+                    "to_version": review.to_version,
+                    "decision_was": review.decision_was,
+                    "decision": decision,
+                    "codes": [c for c in review.codes.split(",") if c],
+                },
+                at=now,
+            )
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -1193,10 +1476,13 @@ def _loads(text: str | None, default: Any) -> Any:
     return json.loads(text) if text else default
 
 
-def _result_json(result: SuggestionResult) -> str:
+def _result_json(result: SuggestionResult, *, with_evidence: bool = False) -> str:
     """The screening result as stored with the case. Each candidate's evidence and threshold
-    checks are stored once, on its suggestion row, not again here."""
+    checks are stored once, on its suggestion row, not again here (``with_evidence`` keeps
+    them: a re-screening has no suggestion rows of its own)."""
     data = result.to_dict()
+    if with_evidence:
+        return json.dumps(data, ensure_ascii=False, default=str)
     data["controls"] = [
         {k: v for k, v in candidate.items() if k not in ("evidence", "thresholds")}
         for candidate in data.get("controls") or ()
@@ -1298,16 +1584,65 @@ def _export_records(session: Session, rows: Sequence[Any]) -> list[CaseRecord]:
                 answered_at=a.answered_at,
             )
         )
+    reviews = _amendment_reviews(session, ids, details=False)
     return [
         CaseRecord(
             **row._asdict(),
             result={},
             suggestions=tuple(suggestions[row.id]),
             answers=tuple(answers[row.id]),
+            amendment_reviews=reviews.get(row.id, ()),
         )
         for row in rows
     ]
 
+
+def _amendment_reviews(
+    session: Session, case_ids: Sequence[int], *, details: bool = True
+) -> dict[int, tuple[AmendmentReview, ...]]:
+    """The amendment reviews of these cases, oldest first; without ``details`` (exports), not
+    the changes and suggestions they hold."""
+    if not case_ids:
+        return {}
+    query = select(AmendmentReviewRow).where(AmendmentReviewRow.case_id.in_(case_ids))
+    if not details:
+        query = query.options(
+            defer(AmendmentReviewRow.changes_json), defer(AmendmentReviewRow.result_json)
+        )
+    found: dict[int, list[AmendmentReview]] = {}
+    for row in session.scalars(query.order_by(AmendmentReviewRow.id)):
+        found.setdefault(row.case_id, []).append(_amendment_record(row, details=details))
+    return {case_id: tuple(rows) for case_id, rows in found.items()}
+
+
+def _amendment_record(row: AmendmentReviewRow, *, details: bool = True) -> AmendmentReview:
+    return AmendmentReview(
+        id=row.id,
+        case_id=row.case_id,
+        from_version=row.from_version,
+        to_version=row.to_version,
+        flagged_at=row.flagged_at,
+        flagged_by=row.flagged_by,
+        codes=tuple(code for code in (row.codes or "").split(",") if code),
+        changes=tuple(_loads(row.changes_json, [])) if details else (),
+        decision_was=row.decision_was,
+        decided_under=row.decided_under,
+        result=_loads(row.result_json, None) if details else None,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        resolution=row.resolution,
+        note=row.note,
+    )
+
+
+#: The list version a case stands under: the one it was decided under, else screened against.
+_STANDS_UNDER = func.coalesce(CaseRow.decision_list_version, CaseRow.list_version)
+#: Whether a case awaits re-review after a list amendment (an open amendment review).
+_AWAITING = exists(
+    select(AmendmentReviewRow.id).where(
+        AmendmentReviewRow.case_id == CaseRow.id, AmendmentReviewRow.resolved_at.is_(None)
+    )
+)
 
 _SUMMARY_COLUMNS = (
     CaseRow.id,
@@ -1323,10 +1658,13 @@ _SUMMARY_COLUMNS = (
     CaseRow.decided_at,
     CaseRow.updated_at,
     CaseRow.version,
+    _AWAITING.label("awaiting_rereview"),
 )
 
 
-def _ordered(query: Select, sort: str) -> Select:
+def _ordered(query: Select, sort: str, *, flagged_first: bool = False) -> Select:
+    """``query`` in the chosen order; with ``flagged_first``, cases a newer list version
+    touches (awaiting re-review) come before all others."""
     orders = {
         "newest": (CaseRow.id.desc(),),
         "oldest": (CaseRow.id.asc(),),
@@ -1334,7 +1672,8 @@ def _ordered(query: Select, sort: str) -> Select:
         "title": (func.lower(CaseRow.title), CaseRow.id.desc()),
         "researcher": (CaseRow.researcher_name, CaseRow.id.desc()),
     }
-    return query.order_by(*orders[sort])
+    first = (sql_case((_AWAITING, 0), else_=1),) if flagged_first else ()
+    return query.order_by(*first, *orders[sort])
 
 
 def _suggestion_record(row: SuggestionRow) -> SuggestionRecord:
@@ -1361,7 +1700,9 @@ def _suggestion_record(row: SuggestionRow) -> SuggestionRecord:
     )
 
 
-def _case_record(row: CaseRow, *, with_result: bool = True) -> CaseRecord:
+def _case_record(
+    row: CaseRow, *, with_result: bool = True, reviews: Sequence[AmendmentReview] = ()
+) -> CaseRecord:
     suggestions: Sequence[SuggestionRow] = sorted(
         row.suggestions, key=lambda s: (s.rank is None, s.rank or 0, s.id)
     )
@@ -1388,6 +1729,7 @@ def _case_record(row: CaseRow, *, with_result: bool = True) -> CaseRecord:
         updated_at=row.updated_at,
         list_version=row.list_version,
         decision_list_version=row.decision_list_version,
+        amendment_reviews=tuple(reviews),
         rules_version=row.rules_version,
         atas_summary=row.atas_summary,
         result=_loads(row.result_json, {}) if with_result else {},

@@ -70,3 +70,9 @@ ANSWERS: dict[str, str] = {
     "no": "No",
     "unsure": "Not sure",
 }
+
+#: How an officer settled a case that a newer list version touches.
+AMENDMENT_RESOLUTIONS: dict[str, str] = {
+    "reconfirmed": "Decision re-confirmed under the new list",
+    "redecided": "Decided again under the new list",
+}

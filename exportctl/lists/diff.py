@@ -13,10 +13,12 @@ marked ``minor``: an officer reading an amendment, and re-screening, can leave t
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from typing import Any, TypeVar
 
 from exportctl.lists.model import LIST_NAMES, Clause, Definition, Note
@@ -201,24 +203,41 @@ class ListDiff:
 
     def touching(self, codes: Iterable[str], *, minor: bool = False) -> tuple[Change, ...]:
         """Changes that bear on any of ``codes`` (clauses of the old version): a change to the
-        clause itself, to a parent whose words it is read with, or to a sub-item it covers.
-        Minor changes only with ``minor=True``."""
-        wanted = [normalise_code(code) for code in codes]
-        found: list[Change] = []
-        for change in self.changes:
-            if change.kind.startswith("definition_") or (change.minor and not minor):
+        clause itself, to a parent whose words it is read with, or to a sub-item it covers
+        (an item added under it too). Definitions are not tied to clauses; minor changes only
+        with ``minor=True``. In the diff's order."""
+        anchors, indexed = self._anchors
+        found: set[int] = set()
+        for code in codes:
+            key = normalise_code(code)
+            parts = key.split(".")
+            for end in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:end])
+                start = bisect.bisect_left(anchors, prefix)
+                while start < len(anchors) and anchors[start] == prefix:
+                    change = self.changes[indexed[start]]
+                    # an item added under a parent bears on the parent, not on its other items
+                    if change.old_code is not None or prefix == key:
+                        found.add(indexed[start])
+                    start += 1
+            start = bisect.bisect_left(anchors, key + ".")
+            stop = bisect.bisect_left(anchors, key + "/")  # "/" sorts just after "."
+            found.update(indexed[start:stop])
+        return tuple(self.changes[i] for i in sorted(found) if minor or not self.changes[i].minor)
+
+    @cached_property
+    def _anchors(self) -> tuple[list[str], list[int]]:
+        """Each clause change under the old-version code it bears on (an addition: the code
+        it was added under), sorted, with its place in ``changes``."""
+        pairs: list[tuple[str, int]] = []
+        for index, change in enumerate(self.changes):
+            if change.kind.startswith("definition_"):
                 continue
-            code = change.old_code
-            if code is None:
-                # An addition bears on the clause it was added under.
-                code = _parent_code(change.new_code or "")
-                if code is None:
-                    continue
-            if any(
-                code == w or w.startswith(code + ".") or code.startswith(w + ".") for w in wanted
-            ):
-                found.append(change)
-        return tuple(found)
+            code = change.old_code or _parent_code(change.new_code or "")
+            if code is not None:
+                pairs.append((code, index))
+        pairs.sort()
+        return [code for code, _i in pairs], [i for _c, i in pairs]
 
     def to_dict(self) -> dict[str, Any]:
         return {
