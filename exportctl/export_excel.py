@@ -79,6 +79,24 @@ def _thresholds(s: SuggestionRecord) -> str:
     return "; ".join(parts)
 
 
+def _awaiting(case: CaseRecord) -> str:
+    """Whether a newer list version touches the case and no officer has re-reviewed it yet."""
+    review = case.open_amendment
+    if review is None:
+        return "No"
+    return f"Yes: {review.from_version} → {review.to_version} ({', '.join(review.codes)})"
+
+
+def _rereviewed(case: CaseRecord) -> str | None:
+    """Each re-review after an amendment: how, under which version, by whom and when."""
+    settled = [
+        f"{r.resolution_label} under {r.to_version} by {r.resolved_by} on {r.resolved_at:%Y-%m-%d}"
+        for r in case.amendment_reviews
+        if r.resolved_at is not None
+    ]
+    return "; ".join(settled) or None
+
+
 _DATE = 20
 
 CASE_COLUMNS: tuple[Column, ...] = (
@@ -99,6 +117,9 @@ CASE_COLUMNS: tuple[Column, ...] = (
     Column("Submitted (UTC)", lambda c: c.submitted_at, _DATE),
     Column("Decided (UTC)", lambda c: c.decided_at, _DATE),
     Column("List version", lambda c: c.list_version, 26),
+    Column("Decided under list version", lambda c: c.decided_under, 26),
+    Column("Awaits re-review (list amended)", _awaiting, 30, wrap=True),
+    Column("Re-reviewed after amendment", _rereviewed, 40, wrap=True),
     Column("ATAS rules version", lambda c: c.rules_version, 18),
     Column("Partner country", lambda c: c.partner_country, 20),
     Column("Visitor nationality", lambda c: c.visitor_nationality, 20),

@@ -360,3 +360,39 @@ def test_cases_amendments_command_unknown_version(repo):
     )
     assert result.exit_code == 2
     assert "No imported list 'mini/1999-01-01'" in result.output
+
+
+def test_cases_amendments_export_records_version_and_awaiting(repo, cases, old, new, tmp_path):
+    from openpyxl import load_workbook
+
+    from exportctl.export_excel import write_workbook
+
+    def cases_sheet() -> dict[str, dict]:
+        path = tmp_path / "decisions.xlsx"
+        write_workbook(repo.export_stream(OFFICER), path)
+        rows = list(load_workbook(path, read_only=True)["Cases"].values)
+        return {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+
+    rescreen(repo, OFFICER, old, new)
+    threshold, untouched = f"C-{cases['threshold']:05d}", f"C-{cases['untouched']:05d}"
+    row = cases_sheet()[threshold]
+    assert row["Decided under list version"] == OLD
+    assert row["Awaits re-review (list amended)"] == f"Yes: {OLD} → {NEW} (3A001.a.3)"
+    assert row["Re-reviewed after amendment"] is None
+    assert cases_sheet()[untouched]["Awaits re-review (list amended)"] == "No"
+    assert cases_sheet()[f"C-{cases['wording']:05d}"]["Decided under list version"] is None
+    case = repo.get_case(OFFICER, cases["threshold"])
+    repo.reconfirm(
+        OFFICER_2,
+        case.id,
+        review_id=case.open_amendment.id,
+        note="Still above.",
+        expected_version=case.version,
+    )
+    row = cases_sheet()[threshold]
+    assert row["Decided under list version"] == NEW
+    assert row["Awaits re-review (list amended)"] == "No"
+    day = repo.get_case(OFFICER, case.id).amendment_reviews[-1].resolved_at
+    assert row["Re-reviewed after amendment"] == (
+        f"Decision re-confirmed under {NEW} by ola on {day:%Y-%m-%d}"
+    )

@@ -73,6 +73,6 @@ ANSWERS: dict[str, str] = {
 
 #: How an officer settled a case that a newer list version touches.
 AMENDMENT_RESOLUTIONS: dict[str, str] = {
-    "reconfirmed": "Decision re-confirmed under the new list",
-    "redecided": "Decided again under the new list",
+    "reconfirmed": "Decision re-confirmed",
+    "redecided": "Decided again",
 }
