@@ -446,6 +446,14 @@ class CaseRepository:
             counts = {status: count for status, count in session.execute(query).all()}
         return {status: counts.get(status, 0) for status in CASE_STATUSES}
 
+    def count_awaiting_rereview(self, actor: User, case_filter: CaseFilter | None = None) -> int:
+        """Cases awaiting re-review after a list amendment, within ``case_filter`` but for its
+        statuses (they may be decided or open)."""
+        case_filter = replace(case_filter or CaseFilter(), statuses=(), awaiting_rereview=True)
+        query = self._filtered(select(func.count(CaseRow.id)), actor, case_filter)
+        with self._read() as session:
+            return session.scalar(query) or 0
+
     def researchers(self, actor: User) -> list[tuple[str, str]]:
         """(user name, name) of everyone who has a case, for a list filter (officers)."""
         require_officer(actor, "list the researchers with cases")

@@ -1,6 +1,7 @@
 """Browse: search the control lists and walk them as a tree; open any clause with its notes and
-definitions. The open clause is in the address (``?code=3A001.a``) so it can be shared, and such
-an address opens the clause (after sign-in, if needed)."""
+definitions; or see what changed between two imported versions (:mod:`changes`). The open
+clause is in the address (``?code=3A001.a``) so it can be shared, and such an address opens the
+clause (after sign-in, if needed)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import streamlit as st
 from exportctl.errors import UnknownCodeError
 from exportctl.lists.model import LIST_NAMES, Clause
 from exportctl.lists.store import ControlList
-from exportctl.webapp import components, engines
+from exportctl.webapp import changes, components, engines
 from exportctl.webapp.display import clause_path_html, note_html, plain, shorten
 from exportctl.webapp.session import require_user
 
@@ -18,6 +19,8 @@ LIST_KEY = "browse_list"
 ENTRY_KEY = "browse_entry"
 #: The list Browse opens on when no clause is open: the one most research falls under.
 DEFAULT_LIST = "dual-use"
+VIEW_KEY = "browse_view"
+VIEWS = {"browse": "Browse", "changes": "What changed"}
 
 
 def _open(code: str) -> None:
@@ -58,6 +61,17 @@ def render() -> None:
     clist = engines.control_list()
     st.title("Browse the control lists")
     st.caption(f"{plain(clist.version)} · {len(clist):,} clauses")
+    view = st.segmented_control(
+        "View",
+        options=list(VIEWS),
+        format_func=VIEWS.__getitem__,
+        default="browse",
+        key=VIEW_KEY,
+        label_visibility="collapsed",
+    )
+    if view == "changes":
+        changes.render(clist)
+        return
     _follow_address(clist)
     left, right = st.columns([2, 3], gap="large")
     with left:

@@ -156,3 +156,70 @@ def clause_title(text: str, limit: int = 160) -> str:
     """A clause's words as a one-line title: without the export-regime markers
     (``[WS*]``, ``[M1E*] to [M20E*]``) that the list prints after some clauses."""
     return shorten(_REGIME_TAIL.sub("", text), limit)
+
+
+_DIFF_STYLES = {
+    "-": "background-color: #fde2e1; text-decoration: line-through",
+    "+": "background-color: #d9f2dc",
+}
+
+
+def word_diff_html(segments: Sequence[Sequence[str]]) -> str:
+    """A word diff (``("=", ...)``, ``("-", ...)``, ``("+", ...)`` segments) as escaped HTML:
+    removed words struck through on red, added words on green."""
+    parts: list[str] = []
+    for op, text in segments:
+        escaped = html.escape(text)
+        if op == "=":
+            parts.append(escaped)
+        else:
+            tag = "del" if op == "-" else "ins"
+            parts.append(f'<{tag} style="{_DIFF_STYLES[op]}">{escaped}</{tag}>')
+    return " ".join(parts)
+
+
+def change_html(change: Mapping[str, Any]) -> str:
+    """One list change (``Change.to_dict()``) as escaped HTML: the codes, what changed, and
+    the word diff or the text added or removed; thresholds old → new."""
+    kind = str(change.get("kind", ""))
+    old, new = change.get("old_code"), change.get("new_code")
+    codes = f"{old} → {new}" if old and new and old != new else str(new or old or "")
+    if kind.startswith("definition_"):
+        codes = f'"{change.get("heading") or ""}"'
+    what = {
+        "entry_added": "entry added",
+        "entry_removed": "entry removed",
+        "entry_renumbered": "entry renumbered",
+        "clause_added": "added",
+        "clause_removed": "removed",
+        "clause_renumbered": "renumbered",
+        "threshold_changed": "threshold changed",
+        "text_changed": "text changed",
+        "note_added": f"{change.get('heading') or 'note'} added",
+        "note_removed": f"{change.get('heading') or 'note'} removed",
+        "note_changed": f"{change.get('heading') or 'note'} changed",
+        "definition_added": "definition added",
+        "definition_removed": "definition removed",
+        "definition_changed": "definition changed",
+    }.get(kind, kind.replace("_", " "))
+    if change.get("minor"):
+        what += " (minor)"
+    if change.get("sub_items"):
+        what += f" with {change['sub_items']} sub-items"
+    lines = [f"<code>{html.escape(codes)}</code> <b>{html.escape(what)}</b>"]
+    for threshold in change.get("thresholds") or ():
+        before = threshold.get("old") or "(none)"
+        after = threshold.get("new") or "(none)"
+        lines.append(
+            f'<div style="margin-left: 1.2em">{html.escape(str(before))} → '
+            f"<b>{html.escape(str(after))}</b></div>"
+        )
+    if change.get("words"):
+        body = word_diff_html(change["words"])
+    elif kind.endswith("_renumbered"):
+        body = ""
+    else:
+        body = html.escape(str(change.get("new_text") or change.get("old_text") or ""))
+    if body:
+        lines.append(f'<div style="margin-left: 1.2em; line-height: 1.5">{body}</div>')
+    return f'<div style="margin: 0.3em 0 0.7em 0">{"".join(lines)}</div>'

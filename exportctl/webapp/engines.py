@@ -14,10 +14,12 @@ from exportctl.appconfig import database_url, session_secret_file, users_file
 from exportctl.auth import LocalAccounts
 from exportctl.cases.repository import CaseRepository
 from exportctl.cases.sessions import SignInSessions
+from exportctl.lists.diff import ListDiff, compare
 from exportctl.lists.store import ControlList
 from exportctl.webapp.tokens import load_secret
 
 if TYPE_CHECKING:
+    from exportctl.cases.amendments import ListCheck
     from exportctl.suggest.engine import Suggester
 
 
@@ -73,3 +75,28 @@ def _secret(path: str) -> bytes:
 def session_secret() -> bytes:
     """The key that signs session tokens."""
     return _secret(str(session_secret_file()))
+
+
+@st.cache_resource(show_spinner="Loading the list version…", max_entries=6)
+def dataset(folder: str) -> ControlList:
+    """An imported list version (its dataset folder), for comparing versions."""
+    return ControlList.from_dir(Path(folder))
+
+
+@st.cache_resource(show_spinner="Comparing the two versions…", max_entries=6)
+def list_diff(old_folder: str, new_folder: str) -> ListDiff:
+    """What changed between two imported versions, in every list both hold."""
+    return compare(dataset(old_folder), dataset(new_folder))
+
+
+@st.cache_resource(show_spinner="Checking the cases against the list in use…")
+def _list_check(url: str, version: str) -> ListCheck:
+    from exportctl.cases.amendments import check_list_in_use
+
+    return check_list_in_use(_repository(url), control_list())
+
+
+def list_check() -> ListCheck:
+    """Once per server and list version: when the list in use is not the one the cases were
+    last checked against, the cases that the change touches are flagged for re-review."""
+    return _list_check(database_url(), control_list().version)

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from exportctl.auth import User
+from exportctl.cases.amendments import ListCheck, screen_again
 from exportctl.cases.errors import CaseNotFoundError
 from exportctl.cases.records import CaseRecord, SuggestionRecord, parse_case_ref
 from exportctl.cases.repository import CaseRepository, NewEntry, utcnow
@@ -33,7 +34,7 @@ from exportctl.cases.vocabulary import (
 from exportctl.errors import ExportctlError
 from exportctl.lists.store import ControlList
 from exportctl.webapp import components, engines
-from exportctl.webapp.display import plain, shorten
+from exportctl.webapp.display import change_html, plain, shorten
 from exportctl.webapp.session import require_officer_page, require_user
 
 FLASH_KEY = "review_flash"
@@ -45,8 +46,11 @@ UNSAVED_KEY = "page_unsaved"
 PAGE_SIZE = 50
 _ALL = "all"
 _OPEN = "open"
+#: The queue of cases a newer list version touches (decided or not), shown first.
+AMENDED = "amended"
 
 QUEUES: dict[str, tuple[str, tuple[str, ...]]] = {
+    AMENDED: ("List amended: re-review", ()),
     _OPEN: ("Open", OPEN_STATUSES),
     "submitted": ("Submitted", ("submitted",)),
     "in_review": ("In review", ("in_review",)),
@@ -77,6 +81,7 @@ def form_values(case: CaseRecord) -> dict[str, Any]:
     values[f"review_note_{case.id}"] = case.decision_note or ""
     values[f"review_reopen_reason_{case.id}"] = ""
     values[f"review_add_note_{case.id}"] = ""
+    values[f"review_reconfirm_note_{case.id}"] = ""
     return values
 
 
@@ -222,12 +227,33 @@ def _on_decide(user: User, case_id: int, ref: str) -> None:
             atas_decision=atas,
             note=st.session_state.get(f"review_note_{case_id}"),
             expected_version=opened.case_version,
+            list_version=engines.control_list().version,
         )
     except ExportctlError as error:
         _flash_error(error)
     else:
         _after_case_save(opened, version)
         _flash(f"{ref}: {DECISIONS[decision]}.")
+
+
+def _on_reconfirm(user: User, case_id: int, review_id: int, ref: str, to_version: str) -> None:
+    opened = _opened()
+    if opened is None:
+        return
+    try:
+        version = engines.repository().reconfirm(
+            user,
+            case_id,
+            review_id=review_id,
+            note=st.session_state.get(f"review_reconfirm_note_{case_id}"),
+            expected_version=opened.case_version,
+        )
+    except ExportctlError as error:
+        _flash_error(error)
+    else:
+        _after_case_save(opened, version)
+        st.session_state[f"review_reconfirm_note_{case_id}"] = ""
+        _flash(f"{ref}: decision re-confirmed under {to_version}.")
 
 
 def _on_reopen(user: User, case_id: int, ref: str) -> None:
@@ -256,6 +282,7 @@ def render() -> None:
     user = require_user()
     require_officer_page(user)
     repo = engines.repository()
+    check = engines.list_check()
     st.title("Review cases")
     with st.container(key="review_messages"):
         # Always drawn, so that a message appearing or going does not move (and fold up)
@@ -264,6 +291,7 @@ def render() -> None:
             st.success(plain(st.session_state.pop(FLASH_KEY)))
         if st.session_state.get(FLASH_ERROR_KEY):
             st.error(plain(st.session_state.pop(FLASH_ERROR_KEY)))
+    _list_notice(check)
     _deep_link(user, repo)
     page = _queue(user, repo)
     opened = _opened()
@@ -310,19 +338,24 @@ def _queue(user: User, repo: CaseRepository):
         key="review", researchers=repo.researchers(user), page_size=PAGE_SIZE
     )
     counts = repo.count_by_status(user, state.case_filter)
+    amended = repo.count_awaiting_rereview(user, state.case_filter)
+
+    def label(queue: str) -> str:
+        if queue == AMENDED:
+            return f"{QUEUES[queue][0]} ({amended})"
+        return f"{QUEUES[queue][0]} ({sum(counts[s] for s in (QUEUES[queue][1] or CASE_STATUSES))})"
+
     queue = st.segmented_control(
         "Queue",
-        options=list(QUEUES),
-        default=_OPEN,
-        format_func=lambda q: (
-            f"{QUEUES[q][0]} ({sum(counts[s] for s in (QUEUES[q][1] or CASE_STATUSES))})"
-        ),
+        options=[q for q in QUEUES if q != AMENDED or amended],
+        default=AMENDED if amended else _OPEN,
+        format_func=label,
         key="review_status",
         on_change=components.reset_list_page,
         args=("review",),
     )
     statuses = QUEUES[queue or _ALL][1]
-    case_filter = replace(state.case_filter, statuses=statuses)
+    case_filter = replace(state.case_filter, statuses=statuses, awaiting_rereview=queue == AMENDED)
     page = repo.list_case_summaries(
         user, case_filter, sort=state.sort, offset=state.offset, limit=state.limit
     )
@@ -335,6 +368,7 @@ def _queue(user: User, repo: CaseRepository):
             "Title": c.title,
             "Researcher": c.researcher_name,
             "Status": c.status_label,
+            "List amended": "Re-review" if c.awaiting_rereview else "",
             "Suggested": ", ".join(c.suggested),
             "Confirmed": ", ".join(c.confirmed),
             "Decision": c.decision_label,
@@ -422,6 +456,8 @@ def _case(user: User, repo: CaseRepository, case: CaseRecord, opened: OpenCase) 
         )
     )
     _changed_banner(user, repo, case, opened)
+    if case.open_amendment is not None:
+        _amendment(user, repo, case)
     components.disclaimer()
     components.facts_table(
         {
@@ -489,6 +525,113 @@ def _case(user: User, repo: CaseRepository, case: CaseRecord, opened: OpenCase) 
         for key, value in stored.items()
         if key in st.session_state and not key.startswith("review_reopen_reason_")
     )
+
+
+def _list_notice(check: ListCheck) -> None:
+    """Say once per server what the check against a newly chosen list version found."""
+    if check.newly_flagged:
+        st.info(
+            f"The list in use is now {plain(check.to_version)}: {check.newly_flagged} cases "
+            "whose entries it changes were flagged for re-review (first in the queue)."
+        )
+    for version, count in check.unchecked.items():
+        st.warning(
+            f"{count} cases stand under {plain(version)}, which is not imported here: they "
+            f"could not be checked against {plain(check.to_version)}. Import that version and "
+            "run `exportctl cases rescreen`."
+        )
+
+
+def _amendment(user: User, repo: CaseRepository, case: CaseRecord) -> None:
+    """A case a newer list version touches: the decision as made and the suggestions under the
+    new version side by side, the changes that bear on it, and re-confirmation."""
+    review = case.open_amendment
+    assert review is not None
+    current = engines.control_list().version
+    if review.result is None and review.to_version == current:
+        with st.spinner(f"Screening the abstract again under {current}…"):
+            try:
+                screen_again(repo, user, case.id, engines.suggester())
+            except ExportctlError as error:
+                st.error(plain(error.message))
+        review = repo.get_case(user, case.id).open_amendment or review
+    state = "decided" if case.decision else "screened"
+    with st.container(border=True, key="review_amendment"):
+        st.warning(
+            f"**The control list changed after this case was {state}.** "
+            f"{plain(review.from_version)} → {plain(review.to_version)}: "
+            f"{len(review.changes)} changes bear on {plain(', '.join(review.codes))}. "
+            "Nothing on the case was changed: re-confirm the decision under the new version, "
+            "or reopen the case and decide again."
+        )
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**Decision under {plain(review.decided_under or case.list_version)}**")
+            if case.decision:
+                decided = f"{case.decided_at:%Y-%m-%d %H:%M} UTC" if case.decided_at else ""
+                components.facts_table(
+                    {
+                        "Decision": case.decision_label,
+                        "ATAS": case.atas_decision_label or "—",
+                        "By": f"{case.officer or ''} on {decided}",
+                        "Entries confirmed": ", ".join(case.confirmed_codes) or "—",
+                        "Note": case.decision_note or "—",
+                    },
+                    key="review_amendment_decision",
+                )
+            else:
+                st.caption(plain(f"Not decided yet: suggestions made under {case.list_version}."))
+        with right:
+            st.markdown(f"**Suggestions under {plain(review.to_version)}**")
+            controls = (review.result or {}).get("controls") or []
+            if review.result is None:
+                st.caption(
+                    plain(
+                        f"Not screened under {review.to_version} (the app uses {current}): "
+                        "run exportctl cases rescreen with that version."
+                    )
+                )
+            elif not controls:
+                st.caption("No entries suggested.")
+            else:
+                on_case = {s.code for s in case.suggestions}
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {
+                                "Code": c.get("code"),
+                                "Entry": shorten(str(c.get("title") or ""), 70),
+                                "Score": round(float(c.get("score") or 0.0), 2),
+                                "On this case": "yes" if c.get("code") in on_case else "new",
+                            }
+                            for c in controls
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                    key="review_amendment_suggestions",
+                )
+        st.markdown("**What changed in the entries of this case**")
+        shown = review.changes[:25]
+        st.html("".join(change_html(change) for change in shown))
+        if len(review.changes) > len(shown):
+            with st.expander(f"{len(review.changes) - len(shown)} more changes"):
+                st.html("".join(change_html(change) for change in review.changes[25:]))
+        if case.status == "decided":
+            st.text_input(
+                "Why the decision stands (recorded with the re-confirmation)",
+                key=f"review_reconfirm_note_{case.id}",
+            )
+            st.button(
+                f"Re-confirm the decision under {review.to_version}",
+                key=f"review_reconfirm_{case.id}",
+                type="primary",
+                on_click=_on_reconfirm,
+                args=(user, case.id, review.id, case.ref, review.to_version),
+            )
+            st.caption("To change the decision, reopen the case below and decide again.")
+        else:
+            st.caption(plain(f"Decide below: the decision will be recorded under {current}."))
 
 
 def _suggestion(
@@ -578,7 +721,7 @@ def _decision(user: User, case: CaseRecord) -> None:
         decided = f"{case.decided_at:%Y-%m-%d %H:%M} UTC" if case.decided_at else ""
         st.success(
             f"**{case.decision_label}** · {case.atas_decision_label} — by "
-            f"{plain(case.officer or '')} on {decided}"
+            f"{plain(case.officer or '')} on {decided}, under {plain(case.decided_under or '')}"
         )
         if case.decision_note:
             components.text_block(case.decision_note)
