@@ -51,6 +51,9 @@ ENTRY_MOVED = 0.6
 CLAUSE_SAME_PATH = 0.4
 CLAUSE_MOVED = 0.7
 NOTE_PAIR = 0.5
+#: Preference for the same place among similar candidates: small, so that an item whose words
+#: are found unchanged elsewhere (renumbered) pairs there rather than with a changed neighbour.
+SAME_PLACE_BONUS = 0.05
 #: Words of an entry compared when pairing entries (the start says what the entry is).
 ENTRY_WORDS = 600
 
@@ -776,7 +779,7 @@ def _pair(
                 similarity = max(similarity, 0.9 * _containment(old_words[i], new_words[j]))
             if similarity < (same_threshold if place else moved_threshold):
                 continue
-            score = similarity + (0.15 if place else 0.0)
+            score = similarity + (SAME_PLACE_BONUS if place else 0.0)
             if bonus is not None:
                 score += bonus(olds[i], news[j])
             scored.append((score, similarity, i, j))
@@ -880,7 +883,8 @@ def _keys(text: str) -> tuple[str, ...]:
 
 def _words(text: str) -> tuple[str, ...]:
     """Lower-case words and numbers, for pairing."""
-    return tuple(re.findall(r"[a-z0-9]+(?:[.^][0-9]+)?", normalise_text(text).lower()))
+    text = _DECIMAL_COMMA.sub(".", normalise_text(text).lower())  # "2,5 W" pairs with "2.5 W"
+    return tuple(re.findall(r"[a-z0-9]+(?:[.^][0-9]+)?", text))
 
 
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
