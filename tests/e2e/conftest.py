@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,21 +79,21 @@ def _users_file(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """The app on a free port with an empty temporary database; stopped after the tests."""
-    base = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def running_app(base: Path, database: Path, **env: str) -> Iterator[dict[str, str]]:
+    """``streamlit run app.py`` on a free port with the database at ``database``, its own
+    accounts file and sign-in key under ``base``, and ``env`` on top; stopped on exit."""
     port = _free_port()
-    database = base / "e2e.sqlite3"
-    log = base / "streamlit.log"
-    env = {
+    log = base / f"streamlit-{port}.log"
+    environment = {
         **os.environ,
         "EXPORTCTL_DATABASE_URL": f"sqlite:///{database}",
         "EXPORTCTL_USERS_FILE": str(_users_file(base)),
         "EXPORTCTL_SESSION_SECRET_FILE": str(base / "session-secret"),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        **env,
     }
-    env.pop("EXPORTCTL_SESSION_SECRET", None)
+    environment.pop("EXPORTCTL_SESSION_SECRET", None)
     command = [
         sys.executable,
         "-m",
@@ -110,7 +111,7 @@ def app_server(tmp_path_factory) -> Iterator[dict[str, str]]:
     ]
     with log.open("w") as log_file:
         process = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT
+            command, cwd=PROJECT_DIR, env=environment, stdout=log_file, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -123,6 +124,14 @@ def app_server(tmp_path_factory) -> Iterator[dict[str, str]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """The app on a free port with an empty temporary database; stopped after the tests."""
+    base = tmp_path_factory.mktemp("e2e")
+    with running_app(base, base / "e2e.sqlite3") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
