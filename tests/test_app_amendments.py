@@ -101,11 +101,11 @@ def test_app_amendments_review_shows_the_flagged_case_first(repo):
     assert list(table["List amended"]) == ["Re-review"]
     shown = texts(at)
     assert "The control list changed after this case was decided." in shown
-    assert f"{OLDER} → {CURRENT}: 1 changes bear on 6A005.a" in shown
+    assert f"{OLDER} → {CURRENT}: 1 change to 6A005.a" in shown
     assert f"Decision under {OLDER}" in shown
     assert f"Suggestions under {CURRENT}" in shown
     # the version cases stood under is not imported here: named, not checked
-    assert f"1 cases stand under {OLDER}, which is not imported here" in shown
+    assert f"Cases standing under {OLDER} (1 case) could not be checked" in shown
     suggestions = next(d.value for d in at.dataframe if "On this case" in d.value.columns)
     assert list(zip(suggestions["Code"], suggestions["On this case"], strict=True)) == [
         ("6A005.a", "yes"),
@@ -171,12 +171,9 @@ def test_app_amendments_redecide_records_the_list_in_use(repo):
 
 @pytest.fixture()
 def two_versions(tmp_path, monkeypatch, mini_list_path) -> list[Path]:
-    folders = [
-        write_dataset(
-            import_source(mini_list_path, list_name="mini", list_date="2025-12-16"), tmp_path
-        ),
-        write_dataset(import_source(AMENDED, list_name="mini", list_date="2026-06-01"), tmp_path),
-    ]
+    for source, date in ((mini_list_path, "2025-12-16"), (AMENDED, "2026-06-01")):
+        write_dataset(import_source(source, list_name="mini", list_date=date), tmp_path)
+    folders = [tmp_path / "mini" / "2025-12-16", tmp_path / "mini" / "2026-06-01"]
     monkeypatch.setattr(changes, "available_datasets", lambda: folders)
     return folders
 
@@ -198,7 +195,7 @@ def test_app_amendments_browse_what_changed(repo, two_versions):
     at.checkbox(key="changes_minor").check().run()
     assert "12 changes in 3 entries" in texts(at)
     at.text_input(key="changes_entry").input("3A002").run()
-    assert "1 changes in 1 entries" in texts(at)
+    assert "1 change in 1 entry" in texts(at)
     assert "<b>entry added with 2 sub-items</b>" in page_html(at)
 
 

@@ -15,7 +15,7 @@ from exportctl.lists.diff import CHANGE_KINDS, Change, ListDiff
 from exportctl.lists.model import LIST_NAMES
 from exportctl.lists.store import ControlList, available_datasets
 from exportctl.webapp import engines
-from exportctl.webapp.display import change_html, plain
+from exportctl.webapp.display import change_html, count, plain
 
 OLD_KEY = "changes_old"
 NEW_KEY = "changes_new"
@@ -99,6 +99,11 @@ def render(current: ControlList) -> None:
 
 def _summary(diff: ListDiff) -> None:
     counts, without_minor = diff.counts(), diff.counts(minor=False)
+    with st.container(key="changes_summary"):
+        _summary_table(counts, without_minor)
+
+
+def _summary_table(counts: dict[str, int], without_minor: dict[str, int]) -> None:
     st.dataframe(
         pd.DataFrame(
             [
@@ -111,7 +116,7 @@ def _summary(diff: ListDiff) -> None:
             ]
         ),
         hide_index=True,
-        key="changes_summary",
+        height=(len(CHANGE_KINDS) + 1) * 35 + 3,  # every row, no scrolling
     )
 
 
@@ -125,7 +130,10 @@ def _details(changes: Sequence[Change]) -> None:
     names = list(groups)
     pages = -(-len(names) // ENTRIES_PER_PAGE)
     page = min(int(st.session_state.get(PAGE_KEY, 0)), pages - 1)
-    st.markdown(f"**{len(changes)} changes in {len(names)} entries** · page {page + 1} of {pages}")
+    st.markdown(
+        f"**{count(len(changes), 'change')} in {count(len(names), 'entry', 'entries')}** · "
+        f"page {page + 1} of {pages}"
+    )
     for name in names[page * ENTRIES_PER_PAGE : (page + 1) * ENTRIES_PER_PAGE]:
         with st.container(border=True, key=f"changes_entry_{name}"):
             st.markdown(f"**{plain(name)}**")

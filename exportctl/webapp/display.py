@@ -107,6 +107,13 @@ def note_html(heading: str, owner: str, text: str, *, decontrol: bool = False) -
     )
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 case``, ``2 cases``, ``1 entry``, ``3 entries``."""
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number:,} {plural or noun + 's'}"
+
+
 def shorten(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -34,7 +34,7 @@ from exportctl.cases.vocabulary import (
 from exportctl.errors import ExportctlError
 from exportctl.lists.store import ControlList
 from exportctl.webapp import components, engines
-from exportctl.webapp.display import change_html, plain, shorten
+from exportctl.webapp.display import change_html, count, plain, shorten
 from exportctl.webapp.session import require_officer_page, require_user
 
 FLASH_KEY = "review_flash"
@@ -531,14 +531,15 @@ def _list_notice(check: ListCheck) -> None:
     """Say once per server what the check against a newly chosen list version found."""
     if check.newly_flagged:
         st.info(
-            f"The list in use is now {plain(check.to_version)}: {check.newly_flagged} cases "
-            "whose entries it changes were flagged for re-review (first in the queue)."
+            f"The list in use is now {plain(check.to_version)}: "
+            f"{count(check.newly_flagged, 'case')} flagged for re-review because it changes "
+            "their entries (first in the queue)."
         )
-    for version, count in check.unchecked.items():
+    for version, cases in check.unchecked.items():
         st.warning(
-            f"{count} cases stand under {plain(version)}, which is not imported here: they "
-            f"could not be checked against {plain(check.to_version)}. Import that version and "
-            "run `exportctl cases rescreen`."
+            f"Cases standing under {plain(version)} ({count(cases, 'case')}) could not be "
+            f"checked against {plain(check.to_version)}: that version is not imported here. "
+            "Import it and run `exportctl cases rescreen`."
         )
 
 
@@ -560,7 +561,7 @@ def _amendment(user: User, repo: CaseRepository, case: CaseRecord) -> None:
         st.warning(
             f"**The control list changed after this case was {state}.** "
             f"{plain(review.from_version)} → {plain(review.to_version)}: "
-            f"{len(review.changes)} changes bear on {plain(', '.join(review.codes))}. "
+            f"{count(len(review.changes), 'change')} to {plain(', '.join(review.codes))}. "
             "Nothing on the case was changed: re-confirm the decision under the new version, "
             "or reopen the case and decide again."
         )
@@ -600,9 +601,9 @@ def _amendment(user: User, repo: CaseRepository, case: CaseRecord) -> None:
                         [
                             {
                                 "Code": c.get("code"),
-                                "Entry": shorten(str(c.get("title") or ""), 70),
-                                "Score": round(float(c.get("score") or 0.0), 2),
                                 "On this case": "yes" if c.get("code") in on_case else "new",
+                                "Score": round(float(c.get("score") or 0.0), 2),
+                                "Entry": shorten(str(c.get("title") or ""), 70),
                             }
                             for c in controls
                         ]
