@@ -193,6 +193,8 @@ def test_lists_diff_definitions_added_removed_changed(old: ControlList) -> None:
         ("less than 0.28 x 10 -4 mm 2 (6 µm", "less than 0.28 x 10^-4 mm2 (6 μm"),
         ("“Laser” – of 0.1 m 3", '"Laser" - of 0.1 m3'),
         ("10 mm x 10 mm", "10 mm x 10 mm"),
+        ("at 233 K (– 40 °C);", "at 233 K (-40 °C);"),
+        ("from 10 - 20 mm", "from 10 - 20 mm"),
     ],
 )
 def test_lists_diff_normalise_flattened_powers_units_and_quotes(text, expected) -> None:

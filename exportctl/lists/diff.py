@@ -859,6 +859,8 @@ _CHARACTERS = str.maketrans(
 )
 #: Powers of ten as text extraction flattens them: "5 x 10 3", "5 x 103", "10 -4" → "10^3".
 _POWER = re.compile(r"(?<=[x×]\s)10\s?\^?(-?)\s?(\d{1,2})\b|(?<=[x×])10\s?\^?(-?)\s?(\d{1,2})\b")
+#: A minus sign printed apart from its temperature: "(– 40 °C)" is -40 °C.
+_LOOSE_MINUS = re.compile(r"-\s+(?=\d+(?:[.,]\d+)?\s?°\s?C\b)")
 #: Superscripts of units flattened with a space: "20 m 3", "0.2 m 2" → "m3", "m2".
 _UNIT_POWER = re.compile(r"(?<=\d)(\s?(?:[kcmnμ]?m))\s([23])\b(?![.,]?\d)")
 _JOINER = re.compile(r"[\s;,.:]*(?:\b(?:or|and)\b)?[\s;,.:]*$", re.I)
@@ -870,6 +872,7 @@ def normalise_text(text: str) -> str:
     text = text.translate(_CHARACTERS)
     text = _POWER.sub(lambda m: f"10^{m[1] or m[3] or ''}{m[2] or m[4]}", text)
     text = _UNIT_POWER.sub(lambda m: f"{m[1]}{m[2]}", text)
+    text = _LOOSE_MINUS.sub("-", text)
     return " ".join(text.split())
 
 
