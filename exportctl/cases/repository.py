@@ -96,6 +96,7 @@ from exportctl.cases.vocabulary import (
     SUGGESTION_STATUSES,
 )
 from exportctl.lists.store import normalise_code
+from exportctl.suggest.precedents import Precedent, PrecedentBook, decode_vector
 from exportctl.suggest.result import SuggestionResult
 
 logger = logging.getLogger(__name__)
@@ -499,6 +500,66 @@ class CaseRepository:
                 self._load_case(session, actor, case_id, load_parts=False)
                 query = query.where(AuditRow.case_id == case_id)
             return [_audit_record(row) for row in session.scalars(query)]
+
+    def decisions_version(self) -> tuple[int, str]:
+        """Changes whenever a case is decided or re-decided: (decided cases, latest decision
+        time), so a cached book of precedents knows when to be read again."""
+        with self._read() as session:
+            count, latest = session.execute(
+                select(func.count(CaseRow.id), func.max(CaseRow.decided_at)).where(
+                    CaseRow.status == "decided"
+                )
+            ).one()
+        return int(count or 0), str(latest or "")
+
+    def precedents(self) -> PrecedentBook:
+        """Every decided case as a precedent for new screenings: its abstract's meaning
+        vector (stored with its screening), the entries its officer confirmed or added and
+        those rejected, the decision and note. Who may see which is the caller's filter."""
+        with self._read() as session:
+            cases = session.execute(
+                select(
+                    CaseRow.id,
+                    CaseRow.researcher,
+                    CaseRow.title,
+                    CaseRow.decision,
+                    CaseRow.decision_note,
+                    json_text(CaseRow.result_json, "meaning_vector").label("vector"),
+                ).where(CaseRow.status == "decided")
+            ).all()
+            reviewed: dict[int, dict[str, list[str]]] = {}
+            for row in session.execute(
+                select(SuggestionRow.case_id, SuggestionRow.entry, SuggestionRow.status)
+                .join(CaseRow, CaseRow.id == SuggestionRow.case_id)
+                .where(CaseRow.status == "decided")
+                .where(SuggestionRow.status.in_(("confirmed", "rejected")))
+                .order_by(SuggestionRow.id)
+            ):
+                entries = reviewed.setdefault(row.case_id, {"confirmed": [], "rejected": []})
+                entries[row.status].append(row.entry)
+        precedents = []
+        for case in cases:
+            vector = decode_vector(case.vector)
+            if vector is None:
+                continue
+            entries = reviewed.get(case.id, {"confirmed": [], "rejected": []})
+            confirmed = tuple(dict.fromkeys(entries["confirmed"]))
+            precedents.append(
+                Precedent(
+                    ref=case_ref(case.id),
+                    vector=vector,
+                    confirmed=confirmed,
+                    # an entry confirmed under one clause and rejected under another stands
+                    rejected=tuple(
+                        e for e in dict.fromkeys(entries["rejected"]) if e not in confirmed
+                    ),  # fmt: skip
+                    decision=case.decision,
+                    note=case.decision_note,
+                    owner=case.researcher,
+                    title=case.title,
+                )
+            )
+        return PrecedentBook(precedents)
 
     def overview(self, actor: User, case_filter: CaseFilter | None = None) -> OverviewData:
         """The fields of every matching case the Overview charts count (officers)."""

@@ -257,13 +257,25 @@ def train_ranker_command(paths: tuple[Path, ...], c_value: float) -> None:
 @click.option("--show-misses", is_flag=True, help="List listed records missed in the top 5.")
 @click.option("--by-area", is_flag=True, help="Add a table per research area.")
 @click.option(
+    "--replay-after",
+    "replay_after",
+    type=click.Path(exists=True, path_type=Path),
+    help="Learning from decisions: screen the records in order, each with this file's "
+    "records and the earlier ones decided (gold entries confirmed); with and without.",
+)
+@click.option(
     "--leave-one-area-out",
     "loao",
     is_flag=True,
     help="Score each area with curated aliases and ranker never fitted on it.",
 )
 def evaluate_command(
-    paths: tuple[Path, ...], as_json: bool, show_misses: bool, by_area: bool, loao: bool
+    paths: tuple[Path, ...],
+    as_json: bool,
+    show_misses: bool,
+    by_area: bool,
+    replay_after: Path | None,
+    loao: bool,
 ) -> None:
     """Recall@1/5/10, MRR and verdict shares of the pipeline beside a BM25 baseline; CAH3."""
     from exportctl.suggest.baseline import BM25Baseline
@@ -302,12 +314,23 @@ def evaluate_command(
                     None,
                 )
                 name = "pipeline (LOAO)"
+            elif replay_after is not None:
+                from exportctl.suggest.evaluation import replay
+
+                prior = read_records(replay_after)
+                suggester.learn_from_decisions = False
+                without = summarise("no decisions", replay(suggester, labelled, prior=prior))
+                suggester.learn_from_decisions = True
+                pipeline, seconds = replay(suggester, labelled, prior=prior), None
+                name = "with decisions"
             else:
                 pipeline, seconds = run_method(pipeline_ranker(suggester), labelled)
                 name = "pipeline"
             bm25, bm25_seconds = run_method(baseline_ranker(baseline), labelled)
             entry["controls"] = [summarise(name, pipeline, seconds),
                                  summarise("bm25", bm25, bm25_seconds)]  # fmt: skip
+            if replay_after is not None and not loao:
+                entry["controls"].insert(1, without)
             entry["misses"] = misses(pipeline)
             if by_area:
                 entry["areas"] = AreaTable({"pipeline": pipeline, "bm25": bm25}).rows()

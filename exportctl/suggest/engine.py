@@ -39,6 +39,7 @@ from exportctl.suggest.matchers import Catalogue, MatcherRegistry, MatchScores, 
 from exportctl.suggest.meaning_index import MeaningIndex, load_or_build_meaning_index
 from exportctl.suggest.nlp import TextPipeline, load_pipeline
 from exportctl.suggest.partners import blank_spans, partner_spans
+from exportctl.suggest.precedents import PrecedentBook, PrecedentSource, encode_vector
 from exportctl.suggest.query import Query
 from exportctl.suggest.questions import exemption_questions
 from exportctl.suggest.ranker import LinearRanker
@@ -79,6 +80,7 @@ class Suggester:
         clause_index: ClauseIndex,
         entry_index: ClauseIndex,
         embedder: SentenceEmbedder | None,
+        precedents: PrecedentSource | None = None,
         partner_blind: bool = True,
     ) -> None:
         self.control_list = control_list
@@ -89,6 +91,7 @@ class Suggester:
         self.index = clause_index
         self.entry_index = entry_index
         self.embedder = embedder
+        self.precedents = precedents or PrecedentSource()
         self.partner_blind = partner_blind
         if clause_index.params != entry_index.params:
             raise ValueError("The clause and entry indexes must be built with the same params.")
@@ -139,7 +142,10 @@ class Suggester:
             else None,
         )
         catalogue = Catalogue(control_list, tuple(clause_index.codes), tuple(entry_index.codes))
-        registry = default_registry(catalogue, clause_index, entry_index, meaning_index, aliases)
+        precedents = PrecedentSource()
+        registry = default_registry(
+            catalogue, clause_index, entry_index, meaning_index, aliases, precedents
+        )
         if ranker is None:
             ranker = (
                 LinearRanker.load(models_dir / RANKER_FILE, registry.names)
@@ -155,6 +161,7 @@ class Suggester:
             clause_index=clause_index,
             entry_index=entry_index,
             embedder=embedder,
+            precedents=precedents,
         )
 
     # -- suggestion --------------------------------------------------------------------
@@ -185,7 +192,20 @@ class Suggester:
             atas=atas,
             quantities=tuple(q.to_dict() for q in query.analysed.quantities),
             warnings=tuple(warnings),
+            meaning_vector=encode_vector(query.meaning) if query.meaning.size else None,
         )
+
+    def use_precedents(self, book: PrecedentBook) -> None:
+        """Decided cases to learn from (replaced whole, so a screening reads one book)."""
+        self.precedents.book = book
+
+    @property
+    def learn_from_decisions(self) -> bool:
+        return self.precedents.enabled
+
+    @learn_from_decisions.setter
+    def learn_from_decisions(self, enabled: bool) -> None:
+        self.precedents.enabled = enabled
 
     def suggest_many(
         self, items: Iterable[tuple[str, str]], *, top_k: int = DEFAULT_TOP_K

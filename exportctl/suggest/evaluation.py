@@ -227,3 +227,27 @@ def _cell(value) -> str:
     if value is None:
         return ""
     return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def replay(suggester, records: list[dict], *, prior: list[dict] = ()) -> list[Outcome]:
+    """Records screened one after another as an office would: each with the ones before it
+    (and ``prior``) already decided, their gold entries confirmed, as precedents."""
+    from exportctl.suggest.input_text import check_text
+    from exportctl.suggest.precedents import EMPTY_BOOK, PrecedentBook
+    from exportctl.suggest.training import as_precedent
+
+    decided = []
+    for record in prior:
+        query = suggester.analyse(check_text(record["text"]).text)
+        decided.append(as_precedent(record, query.meaning))
+    outcomes = []
+    rank = pipeline_ranker(suggester)
+    try:
+        for record in records:
+            suggester.use_precedents(PrecedentBook(decided))
+            outcomes.extend(run_method(rank, [record])[0])
+            query = suggester.analyse(check_text(record["text"]).text)
+            decided.append(as_precedent(record, query.meaning))
+    finally:
+        suggester.use_precedents(EMPTY_BOOK)
+    return outcomes

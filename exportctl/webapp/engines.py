@@ -16,6 +16,7 @@ from exportctl.cases.repository import CaseRepository
 from exportctl.cases.sessions import SignInSessions
 from exportctl.lists.diff import ListDiff, compare
 from exportctl.lists.store import ControlList
+from exportctl.suggest.precedents import PrecedentBook
 from exportctl.webapp.tokens import load_secret
 
 if TYPE_CHECKING:
@@ -33,6 +34,23 @@ def suggester() -> Suggester:
     from exportctl.suggest.engine import Suggester
 
     return Suggester.load()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _precedents(url: str, version: tuple[int, str]) -> PrecedentBook:
+    return _repository(url).precedents()
+
+
+def precedents() -> PrecedentBook:
+    """Decided cases as precedents, read again only when a decision has changed."""
+    return _precedents(database_url(), repository().decisions_version())
+
+
+def suggester_with_precedents() -> Suggester:
+    """The engine, learning from the decisions made so far."""
+    engine = suggester()
+    engine.use_precedents(precedents())
+    return engine
 
 
 @st.cache_resource(show_spinner=False)
