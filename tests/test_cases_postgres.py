@@ -206,3 +206,51 @@ def test_cases_postgres_concurrent_decisions(postgres_url):
     assert len(decided) == 1
     first.dispose()
     second.dispose()
+
+
+def test_cases_postgres_list_amendment_flag_queue_reconfirm_export(postgres_url):
+    """A case a newer list version touches, on PostgreSQL: flagged once, first in the
+    officers' queue, re-confirmed under the new version, and exported as such."""
+    from dataclasses import replace
+
+    repo = CaseRepository.open(postgres_url)
+    old, new = "uk-consolidated/2025-12-16", "uk-consolidated/2026-06-01"
+    result = replace(stored_result(ABSTRACT), list_version=old)
+    case_id = repo.create_case(RESEARCHER, title="Amended", abstract=ABSTRACT, result=result)
+    later = repo.create_case(RESEARCHER, title="Later", abstract=ABSTRACT, result=result)
+    first = repo.get_case(OFFICER, case_id).suggestions[0]
+    repo.review_suggestion(OFFICER, first.id, status="confirmed", note=None, expected_version=1)
+    repo.decide(
+        OFFICER,
+        case_id,
+        decision="listed_licence_needed",
+        atas_decision="not_required",
+        note=None,
+        expected_version=repo.get_case(OFFICER, case_id).version,
+    )
+    assert repo.list_versions_of_cases(OFFICER)[old] >= 2
+    assert set(repo.codes_under(OFFICER, old)[case_id]) == {"6A005.a", "6E002"}
+    change = {"kind": "text_changed", "old_code": "6A005.a", "new_code": "6A005.a"}
+    flag = dict(from_version=old, to_version=new, codes=["6A005.a"], changes=[change])
+    review_id = repo.flag_amendment(OFFICER, case_id, **flag)
+    assert review_id is not None
+    assert repo.flag_amendment(OFFICER, case_id, **flag) is None
+    page = repo.list_case_summaries(OFFICER)
+    assert page.items[0].id == case_id and page.items[0].awaiting_rereview
+    assert later in [c.id for c in page.items[1:]]
+    assert repo.count_awaiting_rereview(OFFICER) == 1
+    repo.reconfirm(
+        OFFICER_2,
+        case_id,
+        review_id=review_id,
+        note="Still listed.",
+        expected_version=repo.get_case(OFFICER, case_id).version,
+    )
+    assert repo.count_awaiting_rereview(OFFICER) == 0
+    (exported,) = [c for c in repo.export_stream(OFFICER).cases() if c.id == case_id]
+    assert exported.decided_under == new
+    assert exported.amendment_reviews[0].resolution == "reconfirmed"
+    assert exported.amendment_reviews[0].changes == ()  # details are not read for exports
+    repo.set_list_in_use(new)
+    assert repo.list_in_use() == new
+    repo.dispose()
