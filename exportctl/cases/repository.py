@@ -1616,43 +1616,12 @@ def _export_records(session: Session, rows: Sequence[Any]) -> list[CaseRecord]:
             SuggestionRow.id,
         )
     ):
-        suggestions[s.case_id].append(
-            SuggestionRecord(
-                id=s.id,
-                case_id=s.case_id,
-                rank=s.rank,
-                code=s.code,
-                entry=s.entry,
-                list_name=s.list_name,
-                title=s.title,
-                score=s.score,
-                reason=s.reason or "",
-                evidence=tuple(_loads(s.evidence_json, [])),
-                thresholds=tuple(_loads(s.thresholds_json, [])),
-                related=tuple(code for code in (s.related or "").split(",") if code),
-                source=s.source,
-                status=s.status,
-                note=s.note,
-                reviewed_by=s.reviewed_by,
-                reviewed_at=s.reviewed_at,
-                version=s.version,
-                evidence_text=s.evidence_text,
-            )
-        )
+        suggestions[s.case_id].append(_suggestion_record(s))
     answers: dict[int, list[AnswerRecord]] = {i: [] for i in ids}
     for a in session.execute(
         select(*_ANSWER_COLUMNS).where(AnswerRow.case_id.in_(ids)).order_by(AnswerRow.id)
     ):
-        answers[a.case_id].append(
-            AnswerRecord(
-                key=a.key,
-                question=a.question,
-                answer=a.answer,
-                comment=a.comment,
-                answered_by=a.answered_by,
-                answered_at=a.answered_at,
-            )
-        )
+        answers[a.case_id].append(_answer_record(a))
     reviews = _amendment_reviews(session, ids, details=False)
     return [
         CaseRecord(
@@ -1745,7 +1714,8 @@ def _ordered(query: Select, sort: str, *, flagged_first: bool = False) -> Select
     return query.order_by(*first, *orders[sort])
 
 
-def _suggestion_record(row: SuggestionRow) -> SuggestionRecord:
+def _suggestion_record(row: Any) -> SuggestionRecord:
+    """From a mapped suggestion row or a plain row of its columns (exports)."""
     return SuggestionRecord(
         id=row.id,
         case_id=row.case_id,
@@ -1804,17 +1774,19 @@ def _case_record(
         result=_loads(row.result_json, {}) if with_result else {},
         version=row.version,
         suggestions=tuple(_suggestion_record(s) for s in suggestions),
-        answers=tuple(
-            AnswerRecord(
-                key=a.key,
-                question=a.question,
-                answer=a.answer,
-                comment=a.comment,
-                answered_by=a.answered_by,
-                answered_at=a.answered_at,
-            )
-            for a in row.answers
-        ),
+        answers=tuple(_answer_record(a) for a in row.answers),
+    )
+
+
+def _answer_record(row: Any) -> AnswerRecord:
+    """From a mapped answer row or a plain row of its columns (exports)."""
+    return AnswerRecord(
+        key=row.key,
+        question=row.question,
+        answer=row.answer,
+        comment=row.comment,
+        answered_by=row.answered_by,
+        answered_at=row.answered_at,
     )
 
 
