@@ -142,3 +142,19 @@ def test_app_access_local_accounts_and_password_hashes():
         LocalAccounts.from_mapping({"users": {"x": {"role": "admin", "password_hash": stored}}})
     with pytest.raises(AuthError, match="auth = 'oidc' needs an \\[auth\\] section"):
         AuthSettings.from_secrets({"exportctl": {"auth": "oidc"}})
+
+
+def test_app_access_database_of_an_earlier_release_stops_the_app_naming_the_upgrade(
+    tmp_path, monkeypatch
+):
+    import shutil
+    from pathlib import Path
+
+    old = tmp_path / "first-release.sqlite3"
+    shutil.copyfile(Path(__file__).parent / "data" / "cases" / "first-release.sqlite3", old)
+    monkeypatch.setenv("EXPORTCTL_DATABASE_URL", f"sqlite:///{old}")
+    at = app_as(None)
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "earlier exportctl" in message and "exportctl cases upgrade" in message
+    assert not at.text_input  # no sign-in form: nothing runs on the old schema

@@ -3,8 +3,10 @@ Overview's facts and the streamed export, against a real SQLite file."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from helpers_cases import OFFICER, OTHER_RESEARCHER, RESEARCHER, stored_result
@@ -12,6 +14,8 @@ from helpers_cases import OFFICER, OTHER_RESEARCHER, RESEARCHER, stored_result
 from exportctl.auth import PermissionDeniedError
 from exportctl.cases import CaseInputError, CaseRepository
 from exportctl.cases.records import CaseFilter
+from exportctl.cases.repository import make_engine
+from exportctl.cases.schema import upgrade
 
 ABSTRACT = "Fibre laser delivering 30 W continuous output at 1064 nm."
 
@@ -211,22 +215,19 @@ def test_cases_lists_reads_do_not_wait_for_a_writer(repo, tmp_path):
 
 
 def test_cases_lists_database_from_the_first_release_gains_evidence_words(tmp_path):
-    """A database made before suggestions stored their evidence in words: opening it adds the
-    column, and its old rows are exported from their evidence."""
+    """A database made before suggestions stored their evidence in words: after the upgrade
+    its old rows are exported from their evidence, and new rows store the words."""
     path = tmp_path / "old.sqlite3"
-    repo = CaseRepository.open(f"sqlite:///{path}")
-    case_id = submit(repo)
-    repo.dispose()
-    connection = sqlite3.connect(path)
-    connection.execute("ALTER TABLE suggestions DROP COLUMN evidence_text")
-    connection.commit()
-    connection.close()
+    shutil.copyfile(Path(__file__).parent / "data" / "cases" / "first-release.sqlite3", path)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
     repo = CaseRepository.open(f"sqlite:///{path}")
     try:
-        (case,) = repo.export_stream(OFFICER).cases()
-        assert case.id == case_id
+        case = next(iter(repo.export_stream(OFFICER).cases()))
+        assert case.id == 1
         assert case.suggestions[0].evidence_text is None
-        assert case.suggestions[0].evidence_words == "'Fibre laser' (lexical 1.000)"
+        assert case.suggestions[0].evidence_words == "'A 200' (lexical 1.000)"
         new = repo.get_case(OFFICER, submit(repo))
         assert new.suggestions[0].evidence_text == "'Fibre laser' (lexical 1.000)"
     finally:

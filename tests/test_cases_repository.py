@@ -14,7 +14,6 @@ from exportctl.cases import (
     ConcurrentEditError,
     NewEntry,
 )
-from exportctl.cases.errors import CaseStoreError
 
 ABSTRACT = "Fibre laser delivering 30 W continuous output at 1064 nm for materials processing."
 
@@ -262,17 +261,6 @@ def test_cases_repository_data_survives_restart(tmp_path):
     second = CaseRepository.open(url)
     assert second.get_case(OFFICER, case_id).decision == "refer_ecju"
     second.dispose()
-
-
-def test_cases_repository_refuses_other_schema_version(tmp_path):
-    path = tmp_path / "old.sqlite3"
-    CaseRepository.open(f"sqlite:///{path}").dispose()
-    connection = sqlite3.connect(path)
-    connection.execute("UPDATE exportctl_meta SET value = '0' WHERE key = 'schema_version'")
-    connection.commit()
-    connection.close()
-    with pytest.raises(CaseStoreError, match="schema version 0"):
-        CaseRepository.open(f"sqlite:///{path}")
 
 
 def test_cases_repository_export_data_is_audited(repo):

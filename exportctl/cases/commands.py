@@ -1,4 +1,5 @@
-"""Command-line jobs of the case store: export the decisions workbook, hash a password."""
+"""Command-line jobs of the case store: export the decisions workbook, hash a password, and
+the ``cases`` group (upgrade the database's schema)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from tqdm import tqdm
 from exportctl.appconfig import database_url
 from exportctl.auth import User, hash_password
 from exportctl.cases.records import CaseFilter
-from exportctl.cases.repository import CaseRepository
+from exportctl.cases.repository import CaseRepository, make_engine
+from exportctl.cases.schema import describe, upgrade
 from exportctl.cases.vocabulary import CASE_STATUSES, DECISIONS
 from exportctl.export_excel import write_workbook
 
@@ -119,4 +121,39 @@ def hash_password_command(password: str) -> None:
     click.echo(hash_password(password))
 
 
-COMMANDS = [export_command, hash_password_command]
+_DATABASE_URL = click.option(
+    "--database-url",
+    "url",
+    default=None,
+    help="SQLAlchemy URL of the case database [default: EXPORTCTL_DATABASE_URL or the local "
+    "SQLite file].",
+)
+
+
+@click.group("cases")
+def cases_group() -> None:
+    """Look after the case database: upgrade its schema."""
+
+
+@cases_group.command("upgrade")
+@_DATABASE_URL
+def upgrade_command(url: str | None) -> None:
+    """Upgrade the case database to this exportctl's schema (every case, decision and audit
+    record is kept). Back the database up first."""
+    engine = make_engine(url or database_url())
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    if before.current == after.current:
+        click.echo(f"The case database is up to date (schema {describe(after.current)}).")
+    elif before.empty:
+        click.echo(f"Made the case database's tables (schema {describe(after.current)}).")
+    else:
+        click.echo(
+            f"Upgraded the case database from schema {describe(before.current)} to "
+            f"{describe(after.current)}."
+        )
+
+
+COMMANDS = [export_command, hash_password_command, cases_group]

@@ -5,9 +5,12 @@ Times are stored as naive UTC datetimes: SQLite keeps no time zone, and Excel ha
 version it was made from and fails cleanly if someone else saved first. ``audit_events`` is
 append-only, enforced by database triggers on SQLite and PostgreSQL.
 
-Indexes serve the paged, filtered case lists of an office with tens of thousands of cases; they
-are created on existing databases too, and ``suggestions.evidence_text`` (a nullable column
-added after the first release) is added to them, when ``CaseRepository.open`` opens them.
+Indexes serve the paged, filtered case lists of an office with tens of thousands of cases.
+
+These classes describe the tables as the code reads and writes them; the tables themselves are
+made and changed only by the migrations in ``migrations/versions/`` (see
+:mod:`exportctl.cases.schema`), which also hold the audit trail's triggers. A test checks that
+the two agree: a change here needs a migration.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    DDL,
     DateTime,
     Float,
     ForeignKey,
@@ -24,11 +26,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-SCHEMA_VERSION = 1
 
 
 class Base(DeclarativeBase):
@@ -161,43 +160,10 @@ class SignInSessionRow(Base):
 
 
 class MetaRow(Base):
+    """``schema_version`` is kept so that releases from before migrations refuse a database
+    upgraded since (they know only version 1)."""
+
     __tablename__ = "exportctl_meta"
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
-
-
-_APPEND_ONLY = "audit_events is append-only"
-
-event.listen(
-    AuditRow.__table__,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
-    ).execute_if(dialect="sqlite"),
-)
-event.listen(
-    AuditRow.__table__,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
-    ).execute_if(dialect="sqlite"),
-)
-event.listen(
-    AuditRow.__table__,
-    "after_create",
-    DDL(
-        "CREATE OR REPLACE FUNCTION exportctl_audit_append_only() RETURNS trigger AS $$ "
-        f"BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END; $$ LANGUAGE plpgsql"
-    ).execute_if(dialect="postgresql"),
-)
-event.listen(
-    AuditRow.__table__,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-        "FOR EACH ROW EXECUTE FUNCTION exportctl_audit_append_only()"
-    ).execute_if(dialect="postgresql"),
-)

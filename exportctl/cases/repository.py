@@ -37,15 +37,13 @@ from sqlalchemy import (
     event,
     exists,
     func,
-    inspect,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from exportctl.auth import User, require_officer
@@ -58,12 +56,9 @@ from exportctl.cases.errors import (
 )
 from exportctl.cases.json_sql import json_text
 from exportctl.cases.models import (
-    SCHEMA_VERSION,
     AnswerRow,
     AuditRow,
-    Base,
     CaseRow,
-    MetaRow,
     SuggestionRow,
 )
 from exportctl.cases.records import (
@@ -84,6 +79,7 @@ from exportctl.cases.records import (
     evidence_summary,
     parse_case_ref,
 )
+from exportctl.cases.schema import ensure_schema
 from exportctl.cases.vocabulary import (
     ANSWERS,
     ATAS_DECISIONS,
@@ -177,20 +173,22 @@ class CaseRepository:
 
     @classmethod
     def open(cls, url: str) -> CaseRepository:
-        """Connect to ``url``, creating the tables on first use."""
+        """Connect to ``url``, making the schema in an empty database. A database made by an
+        earlier exportctl is refused (:class:`~exportctl.cases.schema.SchemaOutdatedError`)
+        until ``exportctl cases upgrade`` has brought it up to date."""
         engine = make_engine(url)
         try:
-            Base.metadata.create_all(engine)
+            ensure_schema(engine)
         except OperationalError as error:
+            engine.dispose()
             raise CaseStoreError(
                 f"Cannot open the case database {engine.url.render_as_string()}: {error.orig}. "
                 "Check EXPORTCTL_DATABASE_URL."
             ) from error
-        repository = cls(engine)
-        repository._check_schema()
-        repository._ensure_columns()
-        repository._ensure_indexes()
-        return repository
+        except CaseStoreError:
+            engine.dispose()
+            raise
+        return cls(engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -216,35 +214,6 @@ class CaseRepository:
             raise CaseStoreError(
                 f"The case database is busy or unavailable ({error.orig}). Try again."
             ) from error
-
-    def _ensure_columns(self) -> None:
-        """Nullable columns added since the first release, added to a database made before."""
-        present = {c["name"] for c in inspect(self.engine).get_columns("suggestions")}
-        if "evidence_text" not in present:
-            with self.engine.begin() as connection:
-                connection.execute(text("ALTER TABLE suggestions ADD COLUMN evidence_text TEXT"))
-
-    def _ensure_indexes(self) -> None:
-        """Indexes added since a database was created (``create_all`` only makes them with new
-        tables). A database that already holds repeated external ids keeps working without the
-        unique index; new repeats are still refused by :meth:`create_case`."""
-        for table in Base.metadata.sorted_tables:
-            for index in table.indexes:
-                try:
-                    index.create(self.engine, checkfirst=True)
-                except (IntegrityError, OperationalError, ProgrammingError) as error:
-                    logger.warning("Index %s not created: %s", index.name, error.orig)
-
-    def _check_schema(self) -> None:
-        with self._transaction() as session:
-            row = session.get(MetaRow, "schema_version")
-            if row is None:
-                session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif row.value != str(SCHEMA_VERSION):
-                raise CaseStoreError(
-                    f"The case database has schema version {row.value}; this exportctl uses "
-                    f"{SCHEMA_VERSION}. Use a matching exportctl or migrate the database."
-                )
 
     # -- creating cases ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from exportctl.auth import AuthError, Role, User
+from exportctl.cases.errors import CaseStoreError
 from exportctl.webapp import components, engines
 from exportctl.webapp.display import plain
 from exportctl.webapp.session import (
@@ -87,6 +88,13 @@ def run() -> None:
     try:
         settings = auth_settings()
     except AuthError as error:
+        st.error(error.message)
+        st.stop()
+    try:
+        engines.repository()
+    except CaseStoreError as error:
+        # E.g. a database made by an earlier exportctl: the message names the command that
+        # upgrades it. Nothing else runs until it is fixed.
         st.error(error.message)
         st.stop()
     user = current_user(settings)
