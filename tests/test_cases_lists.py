@@ -189,14 +189,20 @@ def test_cases_lists_export_stream_reads_in_chunks_and_filters(repo, monkeypatch
     assert [c.id for c in cases] == ids
     assert stream.case_count == 5 and cases[0].suggestions and cases[0].result == {}
     audit = list(stream.audit())
-    assert len(audit) == stream.audit_count
-    assert audit[-1].action == "decisions_exported" and audit[-1].detail["cases"] == 5
+    assert len(audit) == stream.audit_count == 5 + 1  # five submitted, one decided
+    repo.record_export(OFFICER, stream, file_name="all.xlsx", sha256="0" * 64, size=1)
+    # A case changed while the workbook is being written stays out of its audit trail: the
+    # trail ends at the chain head the export read first.
+    decide(repo, ids[2])
+    assert [e.id for e in stream.audit()] == [e.id for e in audit]
     only_decided = repo.export_stream(OFFICER, CaseFilter(statuses=("decided",)))
-    assert [c.id for c in only_decided.cases()] == [ids[1]]
+    assert [c.id for c in only_decided.cases()] == [ids[1], ids[2]]
     assert only_decided.scope == "status Decided"
     trail = list(only_decided.audit())
-    assert {e.case_id for e in trail} == {ids[1], None}
-    assert trail[-1].detail == {"cases": 1, "scope": "status Decided"}
+    # The decided cases' records, and earlier exports (not the other cases' records).
+    assert {e.case_id for e in trail} == {ids[1], ids[2], None}
+    assert trail[-1].case_id == ids[2]
+    assert [e.detail["file"] for e in trail if e.action == "decisions_exported"] == ["all.xlsx"]
 
 
 def test_cases_lists_reads_do_not_wait_for_a_writer(repo, tmp_path):

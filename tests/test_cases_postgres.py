@@ -68,22 +68,31 @@ def test_cases_postgres_audit_rows_cannot_be_deleted(postgres_url):
     repo.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TRUNCATE skips row-level triggers: the store needs a BEFORE TRUNCATE statement "
-    "trigger on audit_events (exportctl/cases/models.py)",
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("TRUNCATE audit_events", "audit_events is append-only"),
+        ("TRUNCATE audit_events CASCADE", "audit_events is append-only"),
+        ("TRUNCATE audit_chain", "audit_chain holds the head of the audit trail"),
+        ("DELETE FROM audit_chain", "audit_chain holds the head of the audit trail"),
+        ("UPDATE audit_chain SET last_id = 0", "audit_chain holds the head of the audit trail"),
+    ],
 )
-def test_cases_postgres_audit_table_cannot_be_truncated(postgres_url):
+def test_cases_postgres_audit_table_cannot_be_truncated(postgres_url, statement, message):
+    """TRUNCATE does not fire row triggers: statement triggers refuse it, on the trail and on
+    its chain head."""
     import sqlalchemy
 
     repo = CaseRepository.open(postgres_url)
     repo.create_case(
         RESEARCHER, title="MCU truncate", abstract=ABSTRACT, result=stored_result(ABSTRACT)
     )
+    trail = repo.audit_trail(OFFICER)
     try:
-        with pytest.raises(sqlalchemy.exc.DatabaseError, match="audit_events is append-only"):
+        with pytest.raises(sqlalchemy.exc.DatabaseError, match=message):
             with repo.engine.begin() as connection:
-                connection.exec_driver_sql("TRUNCATE audit_events")
+                connection.exec_driver_sql(statement)
+        assert repo.audit_trail(OFFICER) == trail
     finally:
         repo.dispose()
 

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from helpers_cases import OFFICER, RESEARCHER, stored_result
 
 from exportctl.cases import CaseRepository
+from exportctl.cases.audit_chain import verify_chain
 from exportctl.cases.commands import cases_group
 from exportctl.cases.errors import DuplicateExternalIdError
 from exportctl.cases.models import Base
@@ -171,6 +172,9 @@ def test_cases_schema_upgrade_keeps_every_case_decision_and_audit_record(first_r
             RESEARCHER, title="New", abstract="Laser", result=stored_result("Laser")
         )
         assert repo.get_case(RESEARCHER, case_id).suggestions[0].evidence_text
+        # The records from before the chain were hashed by the upgrade, the new one follows.
+        report = verify_chain(repo.engine)
+        assert report.intact and report.records == FIRST_RELEASE_COUNTS["audit_events"] + 1
     finally:
         repo.dispose()
 
@@ -234,6 +238,7 @@ OPEN_AT_ONCE = """
 import sys, time
 from pathlib import Path
 from exportctl.cases import CaseRepository
+from exportctl.cases.audit_chain import verify_chain
 Path(sys.argv[3]).touch()
 start = Path(sys.argv[2])
 while not start.exists():

@@ -1,5 +1,5 @@
-"""Command-line jobs of the case store: export the decisions workbook, hash a password, and
-the ``cases`` group (upgrade the database's schema)."""
+"""Command-line jobs of the case store: export the decisions workbook, hash a password, the
+``cases`` group (upgrade the database's schema) and the ``audit`` group (verify the chain)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from tqdm import tqdm
 
 from exportctl.appconfig import database_url
 from exportctl.auth import User, hash_password
+from exportctl.cases.audit_chain import ChainHead, verify_chain
 from exportctl.cases.records import CaseFilter
 from exportctl.cases.repository import CaseRepository, make_engine
 from exportctl.cases.schema import describe, upgrade
 from exportctl.cases.vocabulary import CASE_STATUSES, DECISIONS
+from exportctl.checksums import sha256_of
 from exportctl.export_excel import write_workbook
 
 
@@ -106,6 +109,19 @@ def export_command(
             written = write_workbook(
                 stream, output, progress=lambda done, _total: bar.update(done - bar.n)
             )
+        # Recorded once the file is complete; a workbook whose export could not be recorded
+        # is not left behind as if it had been.
+        try:
+            repository.record_export(
+                actor,
+                stream,
+                file_name=output.name,
+                sha256=sha256_of(output),
+                size=output.stat().st_size,
+            )
+        except BaseException:
+            output.unlink(missing_ok=True)
+            raise
     finally:
         repository.dispose()
     click.echo(
@@ -156,4 +172,52 @@ def upgrade_command(url: str | None) -> None:
         )
 
 
-COMMANDS = [export_command, hash_password_command, cases_group]
+@click.group("audit")
+def audit_group() -> None:
+    """Check the audit trail."""
+
+
+def _chain_head(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return ChainHead.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
+@audit_group.command("verify")
+@_DATABASE_URL
+@click.option(
+    "--head",
+    "expect",
+    default=None,
+    callback=_chain_head,
+    metavar="ID:HASH",
+    help="A chain head printed earlier (the About sheet of an export): check that it is still "
+    "part of the chain.",
+)
+@click.pass_context
+def verify_command(ctx: click.Context, url: str | None, expect: ChainHead | None) -> None:
+    """Check the audit trail's hash chain and name the first record that breaks it (exit
+    status 1)."""
+    repository = CaseRepository.open(url or database_url())
+    try:
+        report = verify_chain(repository.engine, expect=expect)
+    finally:
+        repository.dispose()
+    if report.broken is not None:
+        click.echo(
+            f"The audit trail is broken at record {report.broken.record_id}: "
+            f"{report.broken.reason}. {report.records:,} records checked.",
+            err=True,
+        )
+        ctx.exit(1)
+    click.echo(
+        f"Audit trail intact: {report.records:,} records, chain head {report.head}"
+        + (f" (includes the printed head {expect.record_id})" if expect else "")
+        + "."
+    )
+
+
+COMMANDS = [export_command, hash_password_command, cases_group, audit_group]

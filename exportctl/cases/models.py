@@ -3,7 +3,8 @@
 Times are stored as naive UTC datetimes: SQLite keeps no time zone, and Excel has none either.
 ``cases.version`` and ``suggestions.version`` are optimistic-lock counters: a save names the
 version it was made from and fails cleanly if someone else saved first. ``audit_events`` is
-append-only, enforced by database triggers on SQLite and PostgreSQL.
+append-only, enforced by database triggers on SQLite and PostgreSQL, and a hash chain that
+shows any change made behind the app's back.
 
 Indexes serve the paged, filtered case lists of an office with tens of thousands of cases.
 
@@ -129,7 +130,10 @@ class AnswerRow(Base):
 
 
 class AuditRow(Base):
-    """One change, never updated or deleted."""
+    """One change, never updated or deleted. ``record_hash`` covers the record's content and
+    ``prev_hash``, the hash of the record before it (see :mod:`exportctl.cases.audit_chain`);
+    both are set for every record (nullable only because records from before the chain were
+    given theirs by a migration)."""
 
     __tablename__ = "audit_events"
 
@@ -143,6 +147,19 @@ class AuditRow(Base):
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
     list_version: Mapped[str | None] = mapped_column(String(100))
     rules_version: Mapped[str | None] = mapped_column(String(100))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainRow(Base):
+    """The head of the audit chain, one row (``id`` 1): the last record's id and hash. Writers
+    lock it to append, so the chain never forks; triggers refuse its deletion."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class SignInSessionRow(Base):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from exportctl.cases.audit_chain import ChainHead
 from exportctl.cases.vocabulary import (
     ANSWERS,
     ATAS_DECISIONS,
@@ -140,6 +141,7 @@ class AuditRecord:
     detail: dict[str, Any]
     list_version: str | None
     rules_version: str | None
+    record_hash: str | None = None  # its link in the audit chain (exportctl.cases.audit_chain)
 
     @property
     def detail_text(self) -> str:
@@ -278,6 +280,7 @@ class ExportStream:
     scope: str  # the filter in words
     cases: Callable[[], Iterator[CaseRecord]]
     audit: Callable[[], Iterator[AuditRecord]]
+    chain_head: ChainHead | None = None  # the audit chain's last record included
 
 
 @dataclass(frozen=True)
@@ -288,6 +291,7 @@ class ExportData:
     exported_by: str
     cases: tuple[CaseRecord, ...] = ()
     audit: tuple[AuditRecord, ...] = field(default_factory=tuple)
+    chain_head: ChainHead | None = None
 
 
 def case_ref(case_id: int) -> str:

@@ -47,6 +47,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from exportctl.auth import User, require_officer
+from exportctl.cases import audit_chain
 from exportctl.cases.errors import (
     CaseInputError,
     CaseNotFoundError,
@@ -486,30 +487,24 @@ class CaseRepository:
 
     def export_stream(self, actor: User, case_filter: CaseFilter | None = None) -> ExportStream:
         """The cases matching ``case_filter`` with their suggestions and answers, and their
-        audit trail, read in chunks when the workbook is written. The export is recorded in
-        the audit trail first, so the workbook's own trail includes it."""
+        audit trail up to the chain head read now, read in chunks when the workbook is
+        written. Nothing is written: once the workbook is complete, :meth:`record_export`
+        records it in the audit trail (with the file's hash), so that a failed or abandoned
+        export leaves no record of an export that never happened."""
         require_officer(actor, "export decisions")
         case_filter = case_filter or CaseFilter()
         everything = case_filter == CaseFilter()
         scope = case_filter.describe()
         ids_query = self._filtered(select(CaseRow.id), actor, case_filter)
         now = utcnow()
-        with self._transaction() as session:
-            case_count = session.scalar(select(func.count()).select_from(ids_query.subquery()))
-            self._audit(
-                session,
-                actor,
-                None,
-                "decisions_exported",
-                detail={"cases": case_count, "scope": scope},
-                at=now,
-            )
-        audit_query = select(AuditRow)
-        if not everything:
-            audit_query = audit_query.where(
-                or_(AuditRow.case_id.in_(ids_query), AuditRow.action == "decisions_exported")
-            )
         with self._read() as session:
+            case_count = session.scalar(select(func.count()).select_from(ids_query.subquery()))
+            head = audit_chain.chain_head(session)
+            audit_query = select(AuditRow).where(AuditRow.id <= head.record_id)
+            if not everything:
+                audit_query = audit_query.where(
+                    or_(AuditRow.case_id.in_(ids_query), AuditRow.action == "decisions_exported")
+                )
             audit_count = session.scalar(select(func.count()).select_from(audit_query.subquery()))
 
         def cases() -> Iterator[CaseRecord]:
@@ -553,7 +548,32 @@ class CaseRepository:
             scope=scope,
             cases=cases,
             audit=audit,
+            chain_head=head,
         )
+
+    def record_export(
+        self, actor: User, stream: ExportStream, *, file_name: str, sha256: str, size: int
+    ) -> AuditRecord:
+        """Record in the audit trail that the workbook of ``stream`` was written, naming the
+        file, its SHA-256 and the chain head it holds. Called once the file is complete."""
+        require_officer(actor, "export decisions")
+        with self._transaction() as session:
+            row = self._audit(
+                session,
+                actor,
+                None,
+                "decisions_exported",
+                detail={
+                    "cases": stream.case_count,
+                    "scope": stream.scope,
+                    "file": file_name,
+                    "sha256": sha256,
+                    "bytes": size,
+                    "chain_head": str(stream.chain_head) if stream.chain_head else None,
+                },
+                at=utcnow(),
+            )
+            return _audit_record(row)
 
     def export_data(self, actor: User, case_filter: CaseFilter | None = None) -> ExportData:
         """All matching cases, their suggestions and the audit trail, in memory (small stores
@@ -564,6 +584,7 @@ class CaseRepository:
             exported_by=stream.exported_by,
             cases=tuple(stream.cases()),
             audit=tuple(stream.audit()),
+            chain_head=stream.chain_head,
         )
 
     def _filtered(self, query: Select, actor: User, case_filter: CaseFilter) -> Select:
@@ -1116,19 +1137,18 @@ class CaseRepository:
         at: datetime,
         target: str | None = None,
         detail: dict[str, Any] | None = None,
-    ) -> None:
-        session.add(
-            AuditRow(
-                case_id=case.id if case is not None else None,
-                at=at,
-                actor=actor.username,
-                actor_role=actor.role,
-                action=action,
-                target=target,
-                detail_json=json.dumps(detail or {}, ensure_ascii=False, default=str),
-                list_version=case.list_version if case is not None else None,
-                rules_version=case.rules_version if case is not None else None,
-            )
+    ) -> AuditRow:
+        return audit_chain.append(
+            session,
+            case_id=case.id if case is not None else None,
+            at=at,
+            actor=actor.username,
+            actor_role=actor.role,
+            action=action,
+            target=target,
+            detail_json=json.dumps(detail or {}, ensure_ascii=False, default=str),
+            list_version=case.list_version if case is not None else None,
+            rules_version=case.rules_version if case is not None else None,
         )
 
 
@@ -1383,6 +1403,7 @@ def _audit_record(row: AuditRow) -> AuditRecord:
         detail=_loads(row.detail_json, {}),
         list_version=row.list_version,
         rules_version=row.rules_version,
+        record_hash=row.record_hash,
     )
 
 
