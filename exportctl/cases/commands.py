@@ -15,9 +15,10 @@ from tqdm import tqdm
 from exportctl.appconfig import database_url
 from exportctl.auth import User, hash_password
 from exportctl.cases.audit_chain import ChainHead, verify_chain
+from exportctl.cases.backup import backup, restore, sqlite_path
 from exportctl.cases.records import CaseFilter
-from exportctl.cases.repository import CaseRepository, make_engine
-from exportctl.cases.schema import describe, upgrade
+from exportctl.cases.repository import CaseRepository, make_engine, utcnow
+from exportctl.cases.schema import UPGRADE_COMMAND, describe, upgrade
 from exportctl.cases.vocabulary import CASE_STATUSES, DECISIONS
 from exportctl.checksums import sha256_of
 from exportctl.export_excel import write_workbook
@@ -148,7 +149,7 @@ _DATABASE_URL = click.option(
 
 @click.group("cases")
 def cases_group() -> None:
-    """Look after the case database: upgrade its schema."""
+    """Look after the case database: upgrade its schema, back it up and restore it."""
 
 
 @cases_group.command("upgrade")
@@ -166,10 +167,107 @@ def upgrade_command(url: str | None) -> None:
     elif before.empty:
         click.echo(f"Made the case database's tables (schema {describe(after.current)}).")
     else:
+        repository = CaseRepository.open(url or database_url())
+        try:
+            repository.record_event(
+                actor=_cli_actor(),
+                role="admin",
+                action="schema_upgraded",
+                detail={"from": before.current, "to": after.current},
+            )
+        finally:
+            repository.dispose()
         click.echo(
             f"Upgraded the case database from schema {describe(before.current)} to "
             f"{describe(after.current)}."
         )
+
+
+def _cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@cases_group.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_DATABASE_URL
+def backup_command(file: Path, url: str | None) -> None:
+    """Copy the SQLite case database to FILE while it is in use (SQLite's online backup),
+    and check the copy. For PostgreSQL use pg_dump (see the README)."""
+    engine = make_engine(url or database_url())
+    try:
+        sqlite_path(engine)  # PostgreSQL: refused with the pg_dump command, before connecting
+    finally:
+        engine.dispose()
+    repository = CaseRepository.open(url or database_url())
+    try:
+        facts = backup(repository.engine, file)
+        digest = sha256_of(facts.path)
+        repository.record_event(
+            actor=_cli_actor(),
+            role="admin",
+            action="database_backed_up",
+            target=facts.path.name,
+            detail={
+                "file": str(facts.path),
+                "sha256": digest,
+                "cases": facts.cases,
+                "chain_head": str(facts.chain_head) if facts.chain_head else None,
+            },
+        )
+    finally:
+        repository.dispose()
+    click.echo(
+        f"Backed up {facts.cases:,} cases and {facts.audit_records:,} audit records to "
+        f"{facts.path} (SHA-256 {digest}; audit chain head {facts.chain_head})."
+    )
+
+
+@cases_group.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@_DATABASE_URL
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(file: Path, url: str | None, yes: bool) -> None:
+    """Replace the SQLite case database with the backup FILE (checked first). The database
+    it replaces is kept beside it; everyone is signed out. For PostgreSQL use pg_restore."""
+    engine = make_engine(url or database_url())
+    try:
+        database = sqlite_path(engine)
+        if database.exists() and not yes:
+            click.confirm(
+                f"Replace the case database {database} with {file}? A copy of the current one "
+                "is kept beside it.",
+                abort=True,
+            )
+        facts, kept = restore(engine, file, now=utcnow())
+    finally:
+        engine.dispose()
+    click.echo(
+        f"Restored {facts.cases:,} cases and {facts.audit_records:,} audit records from {file}"
+        + (f"; the replaced database is kept at {kept}" if kept else "")
+        + ". Everyone signed in must sign in again."
+    )
+    if not facts.schema.up_to_date:
+        click.echo(
+            f"The backup has an earlier schema ({describe(facts.schema.current)}): run "
+            f"'{UPGRADE_COMMAND}' before starting the app."
+        )
+        return
+    repository = CaseRepository.open(url or database_url())
+    try:
+        repository.record_event(
+            actor=_cli_actor(),
+            role="admin",
+            action="database_restored",
+            target=file.name,
+            detail={
+                "file": str(file.resolve()),
+                "sha256": sha256_of(file),
+                "chain_head": str(facts.chain_head) if facts.chain_head else None,
+                "replaced_database_kept_at": str(kept) if kept else None,
+            },
+        )
+    finally:
+        repository.dispose()
 
 
 @click.group("audit")

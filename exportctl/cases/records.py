@@ -316,6 +316,13 @@ _ACTIONS: dict[str, str] = {
     "case_decided": "Decided",
     "case_reopened": "Reopened",
     "decisions_exported": "Decisions exported",
+    "schema_upgraded": "Database upgraded",
+    "database_backed_up": "Database backed up",
+    "database_restored": "Database restored",
+    "signed_in": "Signed in",
+    "signed_out": "Signed out",
+    "sign_in_failed": "Sign-in failed",
+    "session_ended": "Session ended",
 }
 
 

@@ -575,6 +575,32 @@ class CaseRepository:
             )
             return _audit_record(row)
 
+    def record_event(
+        self,
+        *,
+        actor: str,
+        role: str,
+        action: str,
+        target: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditRecord:
+        """Record an event that concerns no case (a sign-in, a backup, an upgrade) in the
+        audit trail. ``actor`` may be a user name nobody has (a failed sign-in)."""
+        with self._transaction() as session:
+            row = audit_chain.append(
+                session,
+                case_id=None,
+                at=utcnow(),
+                actor=actor,
+                actor_role=role,
+                action=action,
+                target=target,
+                detail_json=json.dumps(detail or {}, ensure_ascii=False, default=str),
+                list_version=None,
+                rules_version=None,
+            )
+            return _audit_record(row)
+
     def export_data(self, actor: User, case_filter: CaseFilter | None = None) -> ExportData:
         """All matching cases, their suggestions and the audit trail, in memory (small stores
         and tests; the app and the command stream with :meth:`export_stream`)."""
