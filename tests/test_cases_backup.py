@@ -42,12 +42,12 @@ def test_cases_backup_round_trip_restores_the_database_as_it_was(tmp_path):
     repo.review_suggestion(
         OFFICER, case.suggestions[0].id, status="confirmed", note="4 K", expected_version=1
     )
-    at_backup = state(repo)
     session_id = SignInSessions(repo.engine).start("officer", now=datetime(2026, 3, 2, 9))
+    at_backup = state(repo)
 
     result = run("backup", str(tmp_path / "backup.sqlite3"), "--database-url", url)
     assert result.exit_code == 0, result.output
-    assert "Backed up 1 cases and 2 audit records" in result.output
+    assert "Backed up 1 cases and 3 audit records" in result.output
     backed_up = repo.audit_trail(OFFICER)[-1]
     assert backed_up.action == "database_backed_up"
     assert backed_up.detail["sha256"] == sha256_of(tmp_path / "backup.sqlite3")
@@ -67,7 +67,7 @@ def test_cases_backup_round_trip_restores_the_database_as_it_was(tmp_path):
 
     result = run("restore", str(tmp_path / "backup.sqlite3"), "--database-url", url, "--yes")
     assert result.exit_code == 0, result.output
-    assert "Restored 1 cases and 2 audit records" in result.output
+    assert "Restored 1 cases and 3 audit records" in result.output
     assert state(repo) == at_backup
     trail = repo.audit_trail(OFFICER)
     assert trail[-1].action == "database_restored" and trail[-1].detail["chain_head"]

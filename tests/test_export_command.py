@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from helpers_cases import OFFICER, RESEARCHER, stored_result
 from openpyxl import load_workbook
@@ -61,6 +62,28 @@ def test_export_command_records_nothing_when_the_workbook_cannot_be_written(tmp_
 
 
 def test_export_command_hash_password_round_trips():
-    result = CliRunner().invoke(hash_password_command, ["--password", "s3cret"])
+    password = "tractor kettle meadow"
+    result = CliRunner().invoke(hash_password_command, ["--password", password])
     assert result.exit_code == 0
-    assert verify_password("s3cret", result.output.strip())
+    assert verify_password(password, result.output.strip())
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("s3cret", "has 6 characters; use at least 15"),
+        ("fourteen chars", "has 14 characters"),
+        ("researcher2-demo", "demo password published"),
+    ],
+)
+def test_export_command_hash_password_refuses_short_and_published_passwords(password, message):
+    result = main_runner(["hash-password", "--password", password])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "pbkdf2" not in result.output
+
+
+def main_runner(args):
+    from exportctl.cli import main
+
+    return CliRunner().invoke(main, args)

@@ -13,7 +13,7 @@ import click
 from tqdm import tqdm
 
 from exportctl.appconfig import database_url
-from exportctl.auth import User, hash_password
+from exportctl.auth import User, check_new_password, hash_password
 from exportctl.cases.audit_chain import ChainHead, verify_chain
 from exportctl.cases.backup import backup, restore, sqlite_path
 from exportctl.cases.records import CaseFilter
@@ -134,7 +134,9 @@ def export_command(
 @click.command("hash-password")
 @click.password_option(help="The password to hash (asked for when not given).")
 def hash_password_command(password: str) -> None:
-    """Print a password hash for a user in the local users file (config/users.toml)."""
+    """Print a password hash for a user in the local users file (config/users.toml). The
+    password needs at least 15 characters."""
+    check_new_password(password)
     click.echo(hash_password(password))
 
 

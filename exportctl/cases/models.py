@@ -176,6 +176,19 @@ class SignInSessionRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(50))
 
 
+class SignInThrottleRow(Base):
+    """Failed sign-ins of one user name (as typed, folded to lower case), known or not: the
+    count since the last success, and how long the name is locked. Shared by every app server
+    of the database."""
+
+    __tablename__ = "sign_in_throttle"
+
+    username: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class MetaRow(Base):
     """``schema_version`` is kept so that releases from before migrations refuse a database
     upgraded since (they know only version 1)."""

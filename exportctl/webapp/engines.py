@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from exportctl.appconfig import database_url, session_secret_file, users_file
+from exportctl.appconfig import database_url, demo_mode, session_secret_file, users_file
 from exportctl.auth import LocalAccounts
 from exportctl.cases.repository import CaseRepository
-from exportctl.cases.sessions import SignInSessions
+from exportctl.cases.sessions import LocalSignIn, SignInSessions
 from exportctl.lists.store import ControlList
 from exportctl.webapp.tokens import load_secret
 
@@ -63,6 +63,12 @@ def _sign_ins(url: str) -> SignInSessions:
 def sign_ins() -> SignInSessions:
     """Local sign-in sessions, kept in the case database."""
     return _sign_ins(database_url())
+
+
+def local_sign_in() -> LocalSignIn:
+    """Local sign-in against the accounts file, throttled and audited in the case database;
+    demo accounts only in demo mode (``EXPORTCTL_DEMO=1``)."""
+    return LocalSignIn(repository().engine, local_accounts(), demo_mode=demo_mode())
 
 
 @st.cache_resource(show_spinner=False)

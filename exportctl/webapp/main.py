@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from exportctl.appconfig import demo_mode
 from exportctl.auth import AuthError, Role, User
 from exportctl.cases.errors import CaseStoreError
 from exportctl.webapp import components, engines
@@ -105,7 +106,7 @@ def run() -> None:
         st.markdown(f"**{plain(user.name)}**  \n{user.role.capitalize()} · {plain(user.username)}")
         if st.button("Sign out", key="signout"):
             sign_out()
-        if settings.mode == "local" and engines.local_accounts().demo:
+        if settings.mode == "local" and engines.local_accounts().demo and demo_mode():
             st.caption("Demo sign-in: change the accounts before real use.")
     pages = {spec.url_path: _page(spec) for spec in pages_for(user)}
     start = pages[start_page(user, {k: st.query_params.get(k, "") for k in _LINK_PAGES}).url_path]

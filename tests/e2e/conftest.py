@@ -90,6 +90,7 @@ def app_server(tmp_path_factory) -> Iterator[dict[str, str]]:
         "EXPORTCTL_DATABASE_URL": f"sqlite:///{database}",
         "EXPORTCTL_USERS_FILE": str(_users_file(base)),
         "EXPORTCTL_SESSION_SECRET_FILE": str(base / "session-secret"),
+        "EXPORTCTL_DEMO": "1",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     env.pop("EXPORTCTL_SESSION_SECRET", None)
