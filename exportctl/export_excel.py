@@ -188,10 +188,14 @@ def write_workbook(
     target: Path | BinaryIO,
     *,
     progress: ProgressCallback | None = None,
+    before_rename: Callable[[Path], None] | None = None,
 ) -> int:
     """Write the decisions workbook, streaming: cases are read and written one by one, so
     memory stays flat however many there are. ``progress(done, total)`` is called as cases
-    are written. Returns the number of cases written."""
+    are written. Returns the number of cases written.
+
+    A file is written under a temporary name and renamed when complete; ``before_rename`` is
+    given the complete file first (to record the export): if it fails, nothing is renamed."""
     stream = _as_stream(data)
     cases_sheet = _Sheet("Cases", CASE_COLUMNS)
     suggestions_sheet = _Sheet("Suggestions", SUGGESTION_COLUMNS)
@@ -229,13 +233,15 @@ def write_workbook(
         about.append([label, text], [xlsx.BOLD, style])
     sheets = [cases_sheet.sheet, suggestions_sheet.sheet, audit_sheet.sheet, about]
     if isinstance(target, Path):
-        _save_atomically(sheets, target)
+        _save_atomically(sheets, target, before_rename)
     else:
         xlsx.save(sheets, target, creator="exportctl")
     return written
 
 
-def _save_atomically(sheets: Sequence[xlsx.Sheet], target: Path) -> None:
+def _save_atomically(
+    sheets: Sequence[xlsx.Sheet], target: Path, before_rename: Callable[[Path], None] | None
+) -> None:
     """Write beside ``target`` under a name of its own, flush to disk, then rename over it: a
     kill at any moment leaves the previous workbook (or none) whole, never half of one."""
     partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
@@ -244,6 +250,8 @@ def _save_atomically(sheets: Sequence[xlsx.Sheet], target: Path) -> None:
             xlsx.save(sheets, handle, creator="exportctl")
             handle.flush()
             os.fsync(handle.fileno())
+        if before_rename is not None:
+            before_rename(partial)
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -6,7 +6,7 @@ from helpers_cases import OFFICER, RESEARCHER, stored_result
 from openpyxl import load_workbook
 
 from exportctl.auth import verify_password
-from exportctl.cases import CaseRepository
+from exportctl.cases import CaseRepository, CaseStoreError
 from exportctl.cases.commands import export_command, hash_password_command
 from exportctl.checksums import sha256_of
 
@@ -81,6 +81,21 @@ def test_export_command_hash_password_refuses_short_and_published_passwords(pass
     assert result.exit_code == 2
     assert message in result.output
     assert "pbkdf2" not in result.output
+
+
+def test_export_command_an_export_that_cannot_be_recorded_leaves_no_workbook(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    CaseRepository.open(url).dispose()
+    monkeypatch.setenv("EXPORTCTL_DATABASE_URL", url)
+
+    def busy(*_args, **_kwargs):
+        raise CaseStoreError("The case database is busy or unavailable; nothing was saved.")
+
+    monkeypatch.setattr(CaseRepository, "record_export", busy)
+    output = tmp_path / "decisions.xlsx"
+    result = main_runner(["export", "--output", str(output)])
+    assert result.exit_code == 2 and "busy" in result.output
+    assert not output.exists() and not list(tmp_path.glob(".decisions.xlsx*"))
 
 
 def main_runner(args):

@@ -107,22 +107,20 @@ def export_command(
             desc="Exporting",
             disable=not sys.stderr.isatty(),
         ) as bar:
+            # Recorded once the file is complete, before it takes its name: a workbook whose
+            # export could not be recorded never appears.
             written = write_workbook(
-                stream, output, progress=lambda done, _total: bar.update(done - bar.n)
-            )
-        # Recorded once the file is complete; a workbook whose export could not be recorded
-        # is not left behind as if it had been.
-        try:
-            repository.record_export(
-                actor,
                 stream,
-                file_name=output.name,
-                sha256=sha256_of(output),
-                size=output.stat().st_size,
+                output,
+                progress=lambda done, _total: bar.update(done - bar.n),
+                before_rename=lambda complete: repository.record_export(
+                    actor,
+                    stream,
+                    file_name=output.name,
+                    sha256=sha256_of(complete),
+                    size=complete.stat().st_size,
+                ),
             )
-        except BaseException:
-            output.unlink(missing_ok=True)
-            raise
     finally:
         repository.dispose()
     click.echo(
