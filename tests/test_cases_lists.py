@@ -12,10 +12,12 @@ import pytest
 from helpers_cases import OFFICER, OTHER_RESEARCHER, RESEARCHER, stored_result
 
 from exportctl.auth import PermissionDeniedError
-from exportctl.cases import CaseInputError, CaseRepository
+from exportctl.cases import CaseInputError, CaseRepository, CaseStoreError
+from exportctl.cases.audit_chain import verify_chain
 from exportctl.cases.records import CaseFilter
 from exportctl.cases.repository import make_engine
 from exportctl.cases.schema import upgrade
+from exportctl.cases.sessions import SignInSessions
 
 ABSTRACT = "Fibre laser delivering 30 W continuous output at 1064 nm."
 
@@ -206,18 +208,38 @@ def test_cases_lists_export_stream_reads_in_chunks_and_filters(repo, monkeypatch
 
 
 def test_cases_lists_reads_do_not_wait_for_a_writer(repo, tmp_path):
-    """A list loads while another connection holds the write lock (deferred reads)."""
-    submit(repo)
+    """Every read a page or an export makes works while another connection holds SQLite's
+    write lock (deferred transactions). The reader here gives up on the lock at once, so a
+    read that asked for it would fail rather than wait (the first release's did: E310)."""
+    case_id = submit(repo)
+    reader = CaseRepository(make_engine(f"sqlite:///{tmp_path / 'cases.sqlite3'}", busy_timeout=0))
+    sessions = SignInSessions(reader.engine)
+    session_id = SignInSessions(repo.engine).start("olu", now=datetime(2026, 3, 2, 9))
     writer = sqlite3.connect(tmp_path / "cases.sqlite3", isolation_level=None, timeout=1)
     writer.execute("BEGIN IMMEDIATE")
-    started = datetime.now()
     try:
-        assert repo.list_case_summaries(OFFICER).total == 1
-        assert repo.get_case(OFFICER, 1).title == "Laser"
+        assert reader.list_case_summaries(OFFICER).total == 1
+        assert reader.case_summary(OFFICER, case_id).title == "Laser"
+        assert reader.get_case(OFFICER, case_id).title == "Laser"
+        assert reader.count_by_status(OFFICER)["submitted"] == 1
+        assert reader.researchers(OFFICER) == [("rosa", "Rosa Researcher")]
+        assert reader.last_change(OFFICER, case_id).action == "case_submitted"
+        assert len(reader.audit_trail(OFFICER)) == 2
+        assert len(reader.overview(OFFICER).cases) == 1
+        assert len(reader.list_cases(OFFICER)) == 1
+        stream = reader.export_stream(OFFICER)
+        assert [c.id for c in stream.cases()] == [case_id] and len(list(stream.audit())) == 2
+        assert verify_chain(reader.engine).intact
+        assert sessions.resume(
+            session_id, "olu", idle=timedelta(hours=1), now=datetime(2026, 3, 2, 9)
+        )
+        # A write, by contrast, is refused at once here (and would queue with the default).
+        with pytest.raises(CaseStoreError, match="busy"):
+            submit(reader)
     finally:
         writer.execute("ROLLBACK")
         writer.close()
-    assert datetime.now() - started < timedelta(seconds=5)
+        reader.dispose()
 
 
 def test_cases_lists_database_from_the_first_release_gains_evidence_words(tmp_path):
