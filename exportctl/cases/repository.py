@@ -992,6 +992,10 @@ class CaseRepository:
         now = utcnow()
         with self._transaction() as session:
             case = self._load_case(session, actor, case_id, lock=True)
+            if case.version != expected_version:
+                # Changed since the officer opened it: say by whom, before judging the decision
+                # against entries the officer has not seen.
+                raise self._changed_error(session, case.id)
             confirmed = [s.code for s in case.suggestions if s.status == "confirmed"]
             if decision in LISTED_DECISIONS and not confirmed:
                 raise CaseInputError(
@@ -1048,6 +1052,8 @@ class CaseRepository:
         now = utcnow()
         with self._transaction() as session:
             case = self._load_case(session, actor, case_id, lock=True)
+            if case.version != expected_version:
+                raise self._changed_error(session, case.id)
             if case.status != "decided":
                 raise CaseInputError(f"{case_ref(case_id)} is not decided.")
             version = self._bump_case(
