@@ -75,7 +75,7 @@ def write_file(path: Path, data: bytes | str) -> None:
         handle.write(data)
 
 
-def swap_in(staging: Path, target: Path) -> Path | None:
+def swap_in(staging: Path, target: Path, *, aside: str = "old") -> Path | None:
     """Rename the complete folder ``staging`` to ``target``. An existing ``target`` is first
     renamed aside; its new (hidden) path is returned for the caller to keep or delete.
 
@@ -92,15 +92,15 @@ def swap_in(staging: Path, target: Path) -> Path | None:
         except OSError as error:
             if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR, errno.ENOTDIR):
                 raise
-        aside = temporary_name(target, "old")
+        moved = temporary_name(target, aside)
         try:
-            os.rename(target, aside)
+            os.rename(target, moved)
         except FileNotFoundError:
             continue  # someone else moved it aside: try again
         if displaced is None:
-            displaced = aside
+            displaced = moved
         else:
-            shutil.rmtree(aside, ignore_errors=True)
+            shutil.rmtree(moved, ignore_errors=True)
     raise OSError(errno.EBUSY, f"{target} kept being replaced by another process")
 
 
