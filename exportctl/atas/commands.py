@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,10 @@ def _split_values(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _read_text(text: str) -> str:
-    return sys.stdin.read() if text == "-" else text
+def _read_text(text: str, encoding: str) -> str:
+    from exportctl.textio import argument_text, read_stream
+
+    return read_stream(encoding=encoding) if text == "-" else argument_text(text, encoding=encoding)
 
 
 _EVIDENCE_KINDS = {
@@ -46,11 +47,13 @@ _EVIDENCE_KINDS = {
 @click.argument("text")
 @click.option("--top-k", default=SUBJECT_TOP_K, show_default=True, help="How many subjects.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def subjects_command(text: str, top_k: int, as_json: bool) -> None:
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Encoding of standard input (e.g. cp1252).")  # fmt: skip
+def subjects_command(text: str, top_k: int, as_json: bool, encoding: str) -> None:
     """Rank CAH3 subject codes for TEXT (use - to read standard input), with evidence."""
     from exportctl.atas.subjects import suggest_subjects
 
-    suggestions = suggest_subjects(_read_text(text), top_k=top_k)
+    suggestions = suggest_subjects(_read_text(text, encoding), top_k=top_k)
     if as_json:
         _emit_json([s.to_dict() for s in suggestions])
         return
