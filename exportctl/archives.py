@@ -1,6 +1,7 @@
 """Office files (.docx, .xlsx) are zip archives: their declared contents are checked before any
-reader opens them, so that a damaged archive is a clear error and a small file that would
-expand to gigabytes (a zip bomb) is refused instead of filling the memory."""
+reader opens them, so that a small file that would expand to gigabytes (a zip bomb) is refused
+instead of filling the memory. (A file that is not a readable archive at all is left to the
+reader, whose error says what the file should have been.)"""
 
 from __future__ import annotations
 
@@ -24,17 +25,14 @@ def check_archive(
     error: type[ExportctlError],
     max_bytes: int = MAX_UNPACKED_BYTES,
 ) -> None:
-    """Raise ``error`` when ``source`` is not a readable zip archive, or would unpack to more
-    than ``max_bytes`` or ``MAX_MEMBERS`` files. ``kind`` (".docx") names it in messages.
-    Python's zip reader never returns more than a member's declared size, so the declared
-    sizes bound what a reader can unpack."""
+    """Raise ``error`` when the zip archive ``source`` would unpack to more than ``max_bytes``
+    or ``MAX_MEMBERS`` files. ``kind`` (".docx") names it in the message. Python's zip reader
+    never returns more than a member's declared size, so the declared sizes bound what a
+    reader can unpack."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as problem:
-        raise error(
-            f"'{name}' cannot be read as a {kind} file ({type(problem).__name__}): it is damaged "
-            f"or not a {kind} file. Save it again as {kind}."
-        ) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return  # not an archive: the reader says so in its own words
     with archive:
         members = archive.infolist()
         unpacked = sum(member.file_size for member in members)

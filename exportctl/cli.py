@@ -12,6 +12,8 @@ from exportctl import __version__, progress
 from exportctl.config import LIST_CHOICE_VARIABLE
 from exportctl.errors import ExportctlError
 
+log = logging.getLogger("exportctl")
+
 
 class _Group(click.Group):
     """Turns the package's own errors into a one-line message and exit code 2; an interrupt
@@ -37,6 +39,17 @@ class _Group(click.Group):
                 err=True,
             )
             sys.exit(1)
+        except click.ClickException:
+            raise  # usage errors: click shows them with the command's usage
+        except Exception as error:  # noqa: BLE001 - the last line of defence: never a traceback
+            log.debug("Unexpected failure", exc_info=True)
+            click.echo(
+                f"error: [E999] exportctl failed unexpectedly ({type(error).__name__}: {error}). "
+                "This is a bug: please report it with what you ran; 'exportctl -v ...' shows "
+                "where it happened.",
+                err=True,
+            )
+            sys.exit(70)
 
 
 @click.group(cls=_Group)

@@ -10,7 +10,7 @@ import click
 
 from exportctl import progress
 from exportctl.config import CONTROL_LISTS_DIR, DEFAULT_LIST_NAME, DEFAULT_LIST_SOURCE
-from exportctl.errors import ExportctlError
+from exportctl.errors import ExportctlError, OutputError
 from exportctl.lists.importer import (
     KNOWN_LISTS,
     check_list_version,
@@ -49,12 +49,18 @@ def import_command(
     The newest import of a list is the one in use (unless 'exportctl --list' names another).
     """
     check_list_version(list_name, list_date)
-    with import_lock(output, list_name):
-        if not replace:
-            refuse_existing(output, list_name, list_date)  # before minutes of parsing
-        with progress.status(f"Importing {source.name}"):
-            imported = import_source(source, list_name=list_name, list_date=list_date)
-            folder, backup = write_dataset(imported, output, replace=replace)
+    try:
+        with import_lock(output, list_name):
+            if not replace:
+                refuse_existing(output, list_name, list_date)  # before minutes of parsing
+            with progress.status(f"Importing {source.name}"):
+                imported = import_source(source, list_name=list_name, list_date=list_date)
+                folder, backup = write_dataset(imported, output, replace=replace)
+    except OSError as error:
+        raise OutputError(
+            f"Cannot write the list under {output} ({error.strerror or error}): choose an "
+            "--output folder you can write to. Nothing was imported."
+        ) from None
     counts = imported.manifest.counts
     click.echo(
         f"Imported {counts['entries']} entries, {counts['clauses']} clauses, "
