@@ -14,7 +14,7 @@ from exportctl.appconfig import database_url, session_secret_file, users_file
 from exportctl.auth import LocalAccounts
 from exportctl.cases.repository import CaseRepository
 from exportctl.cases.sessions import SignInSessions
-from exportctl.lists.store import ControlList
+from exportctl.lists.store import ControlList, resolve_version
 from exportctl.suggest.precedents import PrecedentBook
 from exportctl.webapp.tokens import load_secret
 
@@ -22,16 +22,24 @@ if TYPE_CHECKING:
     from exportctl.suggest.engine import Suggester
 
 
+@st.cache_resource(show_spinner=False)
+def list_version() -> tuple[str, str]:
+    """The control list this server uses (name, date): the one in use when it first asked
+    (the newest import unless ``EXPORTCTL_LIST`` names one). After an import, restart the app
+    to use the new list; every page meanwhile shows and uses this one."""
+    return resolve_version()
+
+
 @st.cache_resource(show_spinner="Loading the control list…")
 def control_list() -> ControlList:
-    return ControlList.load()
+    return ControlList.load(*list_version())
 
 
 @st.cache_resource(show_spinner="Loading the suggestion engine (first time only)…")
 def suggester() -> Suggester:
     from exportctl.suggest.engine import Suggester
 
-    return Suggester.load()
+    return Suggester.load(control_list())
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
