@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -95,6 +96,8 @@ def command_batch(texts: list[str], size: int) -> dict:
         source.write_text(
             "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(rows))
         )
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         subprocess.run(
             [str(Path(sys.executable).parent / "exportctl"), "suggest", "--input", str(source),
@@ -102,8 +105,16 @@ def command_batch(texts: list[str], size: int) -> dict:
             check=True, capture_output=True,
         )  # fmt: skip
         elapsed = time.perf_counter() - started
-    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"command_batch_s": elapsed, "command_worker_peak_rss_mb": worker_peak}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "command_batch_s": elapsed,
+        # CPU seconds of the command and its workers: on cores of its own the command needs
+        # about this divided by the cores; the load average says how much else was running
+        "command_cpu_s": cpu,
+        "load_average_before": load_before,
+        "command_worker_peak_rss_mb": after.ru_maxrss / 1024,
+    }
 
 
 def abstracts() -> list[str]:

@@ -91,6 +91,7 @@ from exportctl.cases.vocabulary import (
     SUGGESTION_STATUSES,
 )
 from exportctl.lists.store import normalise_code
+from exportctl.suggest.precedents import Precedent, PrecedentBook, decode_vector
 from exportctl.suggest.result import SuggestionResult
 
 logger = logging.getLogger(__name__)
@@ -448,6 +449,66 @@ class CaseRepository:
                 self._load_case(session, actor, case_id, load_parts=False)
                 query = query.where(AuditRow.case_id == case_id)
             return [_audit_record(row) for row in session.scalars(query)]
+
+    def decisions_version(self) -> tuple[int, str]:
+        """Changes whenever a case is decided or re-decided: (decided cases, latest decision
+        time), so a cached book of precedents knows when to be read again."""
+        with self._read() as session:
+            count, latest = session.execute(
+                select(func.count(CaseRow.id), func.max(CaseRow.decided_at)).where(
+                    CaseRow.status == "decided"
+                )
+            ).one()
+        return int(count or 0), str(latest or "")
+
+    def precedents(self) -> PrecedentBook:
+        """Every decided case as a precedent for new screenings: its abstract's meaning
+        vector (stored with its screening), the entries its officer confirmed or added and
+        those rejected, the decision and note. Who may see which is the caller's filter."""
+        with self._read() as session:
+            cases = session.execute(
+                select(
+                    CaseRow.id,
+                    CaseRow.researcher,
+                    CaseRow.title,
+                    CaseRow.decision,
+                    CaseRow.decision_note,
+                    json_text(CaseRow.result_json, "meaning_vector").label("vector"),
+                ).where(CaseRow.status == "decided")
+            ).all()
+            reviewed: dict[int, dict[str, list[str]]] = {}
+            for row in session.execute(
+                select(SuggestionRow.case_id, SuggestionRow.entry, SuggestionRow.status)
+                .join(CaseRow, CaseRow.id == SuggestionRow.case_id)
+                .where(CaseRow.status == "decided")
+                .where(SuggestionRow.status.in_(("confirmed", "rejected")))
+                .order_by(SuggestionRow.id)
+            ):
+                entries = reviewed.setdefault(row.case_id, {"confirmed": [], "rejected": []})
+                entries[row.status].append(row.entry)
+        precedents = []
+        for case in cases:
+            vector = decode_vector(case.vector)
+            if vector is None:
+                continue
+            entries = reviewed.get(case.id, {"confirmed": [], "rejected": []})
+            confirmed = tuple(dict.fromkeys(entries["confirmed"]))
+            precedents.append(
+                Precedent(
+                    ref=case_ref(case.id),
+                    vector=vector,
+                    confirmed=confirmed,
+                    # an entry confirmed under one clause and rejected under another stands
+                    rejected=tuple(
+                        e for e in dict.fromkeys(entries["rejected"]) if e not in confirmed
+                    ),  # fmt: skip
+                    decision=case.decision,
+                    note=case.decision_note,
+                    owner=case.researcher,
+                    title=case.title,
+                )
+            )
+        return PrecedentBook(precedents)
 
     def overview(self, actor: User, case_filter: CaseFilter | None = None) -> OverviewData:
         """The fields of every matching case the Overview charts count (officers)."""
@@ -1279,43 +1340,12 @@ def _export_records(session: Session, rows: Sequence[Any]) -> list[CaseRecord]:
             SuggestionRow.id,
         )
     ):
-        suggestions[s.case_id].append(
-            SuggestionRecord(
-                id=s.id,
-                case_id=s.case_id,
-                rank=s.rank,
-                code=s.code,
-                entry=s.entry,
-                list_name=s.list_name,
-                title=s.title,
-                score=s.score,
-                reason=s.reason or "",
-                evidence=tuple(_loads(s.evidence_json, [])),
-                thresholds=tuple(_loads(s.thresholds_json, [])),
-                related=tuple(code for code in (s.related or "").split(",") if code),
-                source=s.source,
-                status=s.status,
-                note=s.note,
-                reviewed_by=s.reviewed_by,
-                reviewed_at=s.reviewed_at,
-                version=s.version,
-                evidence_text=s.evidence_text,
-            )
-        )
+        suggestions[s.case_id].append(_suggestion_record(s))
     answers: dict[int, list[AnswerRecord]] = {i: [] for i in ids}
     for a in session.execute(
         select(*_ANSWER_COLUMNS).where(AnswerRow.case_id.in_(ids)).order_by(AnswerRow.id)
     ):
-        answers[a.case_id].append(
-            AnswerRecord(
-                key=a.key,
-                question=a.question,
-                answer=a.answer,
-                comment=a.comment,
-                answered_by=a.answered_by,
-                answered_at=a.answered_at,
-            )
-        )
+        answers[a.case_id].append(_answer_record(a))
     return [
         CaseRecord(
             **row._asdict(),
@@ -1355,7 +1385,8 @@ def _ordered(query: Select, sort: str) -> Select:
     return query.order_by(*orders[sort])
 
 
-def _suggestion_record(row: SuggestionRow) -> SuggestionRecord:
+def _suggestion_record(row: Any) -> SuggestionRecord:
+    """From a mapped suggestion row or a plain row of its columns (exports)."""
     return SuggestionRecord(
         id=row.id,
         case_id=row.case_id,
@@ -1410,17 +1441,19 @@ def _case_record(row: CaseRow, *, with_result: bool = True) -> CaseRecord:
         result=_loads(row.result_json, {}) if with_result else {},
         version=row.version,
         suggestions=tuple(_suggestion_record(s) for s in suggestions),
-        answers=tuple(
-            AnswerRecord(
-                key=a.key,
-                question=a.question,
-                answer=a.answer,
-                comment=a.comment,
-                answered_by=a.answered_by,
-                answered_at=a.answered_at,
-            )
-            for a in row.answers
-        ),
+        answers=tuple(_answer_record(a) for a in row.answers),
+    )
+
+
+def _answer_record(row: Any) -> AnswerRecord:
+    """From a mapped answer row or a plain row of its columns (exports)."""
+    return AnswerRecord(
+        key=row.key,
+        question=row.question,
+        answer=row.answer,
+        comment=row.comment,
+        answered_by=row.answered_by,
+        answered_at=row.answered_at,
     )
 
 

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from exportctl.lists.store import ControlList
 from exportctl.progress import step as report_step
 from exportctl.suggest import analyzers
 from exportctl.suggest.clause_choice import ClauseChooser
-from exportctl.suggest.documents import clause_documents, entry_documents
+from exportctl.suggest.documents import clause_documents, entry_documents, indexed_codes
 from exportctl.suggest.embedding import SentenceEmbedder, load_embedder
 from exportctl.suggest.index import (
     ClauseIndex,
@@ -39,6 +40,7 @@ from exportctl.suggest.matchers import Catalogue, MatcherRegistry, MatchScores, 
 from exportctl.suggest.meaning_index import MeaningIndex, load_or_build_meaning_index
 from exportctl.suggest.nlp import TextPipeline, load_pipeline
 from exportctl.suggest.partners import blank_spans, partner_spans
+from exportctl.suggest.precedents import PrecedentBook, PrecedentSource, encode_vector
 from exportctl.suggest.query import Query
 from exportctl.suggest.questions import exemption_questions
 from exportctl.suggest.ranker import LinearRanker
@@ -49,6 +51,7 @@ from exportctl.suggest.verdict import screening_verdict
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 RANKER_FILE = "ranker/ranker.json"
 #: progress callback for slow first-time work: (what, done, total)
 Progress = Callable[[str, int, int], None]
@@ -79,6 +82,7 @@ class Suggester:
         clause_index: ClauseIndex,
         entry_index: ClauseIndex,
         embedder: SentenceEmbedder | None,
+        precedents: PrecedentSource | None = None,
         partner_blind: bool = True,
     ) -> None:
         self.control_list = control_list
@@ -89,6 +93,7 @@ class Suggester:
         self.index = clause_index
         self.entry_index = entry_index
         self.embedder = embedder
+        self.precedents = precedents or PrecedentSource()
         self.partner_blind = partner_blind
         if clause_index.params != entry_index.params:
             raise ValueError("The clause and entry indexes must be built with the same params.")
@@ -139,7 +144,10 @@ class Suggester:
             else None,
         )
         catalogue = Catalogue(control_list, tuple(clause_index.codes), tuple(entry_index.codes))
-        registry = default_registry(catalogue, clause_index, entry_index, meaning_index, aliases)
+        precedents = PrecedentSource()
+        registry = default_registry(
+            catalogue, clause_index, entry_index, meaning_index, aliases, precedents
+        )
         if ranker is None:
             ranker = (
                 LinearRanker.load(models_dir / RANKER_FILE, registry.names)
@@ -155,6 +163,7 @@ class Suggester:
             clause_index=clause_index,
             entry_index=entry_index,
             embedder=embedder,
+            precedents=precedents,
         )
 
     # -- suggestion --------------------------------------------------------------------
@@ -185,7 +194,20 @@ class Suggester:
             atas=atas,
             quantities=tuple(q.to_dict() for q in query.analysed.quantities),
             warnings=tuple(warnings),
+            meaning_vector=encode_vector(query.meaning) if query.meaning.size else None,
         )
+
+    def use_precedents(self, book: PrecedentBook) -> None:
+        """Decided cases to learn from (replaced whole, so a screening reads one book)."""
+        self.precedents.book = book
+
+    @property
+    def learn_from_decisions(self) -> bool:
+        return self.precedents.enabled
+
+    @learn_from_decisions.setter
+    def learn_from_decisions(self, enabled: bool) -> None:
+        self.precedents.enabled = enabled
 
     def suggest_many(
         self, items: Iterable[tuple[str, str]], *, top_k: int = DEFAULT_TOP_K
@@ -433,22 +455,46 @@ def load_or_build_index(
     level: str = "clause",
     persist: bool = True,
 ) -> ClauseIndex:
-    """The saved index if its stamp matches this list, code and libraries; else a rebuild.
-    Indexes built with non-default parameters, or with ``persist=False``, stay in memory."""
+    """The saved index if its stamp matches this list, code and libraries and its files their
+    checksums; else a rebuild, saved for later runs. Indexes built with non-default parameters,
+    or with ``persist=False``, stay in memory, and so does a rebuild that cannot be saved (a
+    read-only ``models/``: a warning says so)."""
     folder = index_dir(models_dir, control_list, level)
     stamp = {**index_stamp(control_list, aliases), "level": level}
     persist = persist and params is None
     if persist:
+        codes = indexed_codes(control_list, level)
         try:
-            return ClauseIndex.load(folder, expected_stamp=stamp)
+            return load_saved(lambda: ClauseIndex.load(folder, expected_stamp=stamp,
+                                                       expected_codes=codes))  # fmt: skip
         except IndexMismatchError as error:
             log.info("%s Rebuilding.", error)
     saved = " (once; it is saved for later runs)" if persist else ""
     with report_step(f"Building the {level} index{saved}", f"Built the {level} index"):
         index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
     if persist:
-        index.save(folder)
+        try:
+            index.save(folder)
+        except OSError as error:
+            log.warning(
+                "Could not save the %s index to %s (%s); it is used from memory for this run. "
+                "Make models/ writable, or set EXPORTCTL_MODELS to a writable folder, so that "
+                "it is built only once.",
+                level,
+                folder,
+                error.strerror or error,
+            )
     return index
+
+
+def load_saved(load: Callable[[], T]) -> T:
+    """``load()``, tried a second time when it fails: a folder that another process is
+    replacing at that moment reads as missing or damaged once; read again, it is whole."""
+    try:
+        return load()
+    except IndexMismatchError as first:
+        log.debug("%s Reading it again.", first)
+        return load()
 
 
 def build_index(

@@ -177,7 +177,21 @@ class AreaTable:
 
 
 def read_records(path: Path) -> list[dict]:
-    return read_jsonl(path, error=InputTextError)
+    """Labelled records, each checked: an object; one with control labels
+    (``labels_entry_level``, a list) needs its ``text``."""
+    records = read_jsonl(path, error=InputTextError)
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise InputTextError(f"{path} record {number} is not a JSON object.")
+        labels = record.get("labels_entry_level")
+        if labels is not None and (
+            not isinstance(labels, list) or not isinstance(record.get("text"), str)
+        ):
+            raise InputTextError(
+                f"{path} record {number} needs a 'text' and 'labels_entry_level' as a list of "
+                'entry codes (e.g. ["6A005"] or ["NOT_LISTED"]).'
+            )
+    return records
 
 
 def pipeline_ranker(suggester) -> Ranker:
@@ -227,3 +241,27 @@ def _cell(value) -> str:
     if value is None:
         return ""
     return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def replay(suggester, records: list[dict], *, prior: list[dict] = ()) -> list[Outcome]:
+    """Records screened one after another as an office would: each with the ones before it
+    (and ``prior``) already decided, their gold entries confirmed, as precedents."""
+    from exportctl.suggest.input_text import check_text
+    from exportctl.suggest.precedents import EMPTY_BOOK, PrecedentBook
+    from exportctl.suggest.training import as_precedent
+
+    decided = []
+    for record in prior:
+        query = suggester.analyse(check_text(record["text"]).text)
+        decided.append(as_precedent(record, query.meaning))
+    outcomes = []
+    rank = pipeline_ranker(suggester)
+    try:
+        for record in records:
+            suggester.use_precedents(PrecedentBook(decided))
+            outcomes.extend(run_method(rank, [record])[0])
+            query = suggester.analyse(check_text(record["text"]).text)
+            decided.append(as_precedent(record, query.meaning))
+    finally:
+        suggester.use_precedents(EMPTY_BOOK)
+    return outcomes

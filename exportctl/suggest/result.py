@@ -94,6 +94,9 @@ class SuggestionResult:
     quantities: tuple[dict[str, Any], ...] = ()  # technical quantities found in the text
     warnings: tuple[str, ...] = ()
     disclaimer: str = DISCLAIMER
+    #: the abstract's sentence embedding (base64 float16), kept with a case so that later
+    #: screenings can find it as a precedent
+    meaning_vector: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,4 +120,5 @@ class SuggestionResult:
             "quantities": list(self.quantities),
             "warnings": list(self.warnings),
             "disclaimer": self.disclaimer,
+            "meaning_vector": self.meaning_vector,
         }

@@ -20,9 +20,11 @@ import numpy as np
 
 from exportctl.errors import InputTextError
 from exportctl.suggest.input_text import check_text
+from exportctl.suggest.precedents import EMPTY_BOOK, Precedent, PrecedentBook
 from exportctl.suggest.ranker import LinearRanker
 
 NOT_LISTED = "NOT_LISTED"
+PRECEDENTS = "precedents"
 #: entries per matcher that become training examples
 POOL = 40
 #: offsets tried for software/technology entries brought in by a goods entry
@@ -56,19 +58,35 @@ def record_area(record: dict) -> str:
     return str(record.get("area") or record.get("domain") or "")
 
 
+def as_precedent(record: dict, vector: np.ndarray) -> Precedent:
+    """A labelled record as if an officer had decided it: its gold entries confirmed."""
+    gold = tuple(g for g in record.get("labels_entry_level") or [] if g != NOT_LISTED)
+    return Precedent(ref=str(record.get("id", "")), vector=vector, confirmed=gold)
+
+
 def build_examples(
-    suggester, records: Iterable[dict], *, progress: Progress | None = None
+    suggester,
+    records: Iterable[dict],
+    *,
+    progress: Progress | None = None,
+    replay: bool = False,
 ) -> list[Example]:
-    """Feature matrices of labelled records (``labels_entry_level``)."""
+    """Feature matrices of labelled records (``labels_entry_level``). With ``replay`` the
+    records are taken as decided one after another in file order: each is scored with only
+    the earlier ones as precedents, as an office would have seen them."""
     records = list(records)
     catalogue = suggester.catalogue
     text_matchers = [m.name for m in suggester.registry if m.name in _text_features(suggester)]
     examples = []
+    decided: list[Precedent] = []
     for number, record in enumerate(records, start=1):
+        suggester.use_precedents(PrecedentBook(decided))
         try:
             query = suggester.analyse(check_text(record["text"]).text)
         except InputTextError:
             continue
+        if replay and query.meaning.size:
+            decided.append(as_precedent(record, query.meaning))
         scores = suggester.registry.score(query)
         features = suggester.registry.feature_matrix(scores, suggester.registry.names)
         gold_codes = [g for g in record.get("labels_entry_level") or [] if g != NOT_LISTED]
@@ -93,6 +111,7 @@ def build_examples(
         )
         if progress:
             progress(number, len(records))
+    suggester.use_precedents(EMPTY_BOOK)
     return examples
 
 
@@ -167,9 +186,15 @@ def _quality(ranker, examples, related_rows, goods) -> float:
 
 
 def calibrate_verdict(ranker, examples, related_rows, goods) -> dict[str, float]:
+    """The verdict's cut-offs, read as for an office with no decided cases yet: past
+    decisions can only raise a score, so the bound on listed abstracts still holds with
+    them."""
     listed, scored = [], []
+    without = [i for i, name in enumerate(ranker.features) if name == PRECEDENTS]
     for example in examples:
-        _, direct = rank_rows(ranker, example.features, related_rows, goods)
+        features = example.features.copy()
+        features[:, without] = 0.0
+        _, direct = rank_rows(ranker, features, related_rows, goods)
         best_row = int(np.argmax(direct))
         best = float(direct[best_row])
         if example.listed:
@@ -200,10 +225,21 @@ def data_digest(paths: list[Path]) -> str:
 
 def train_from_files(suggester, paths: list[Path], *, C: float = 1.0,
                      progress: Progress | None = None) -> LinearRanker:  # fmt: skip
-    from exportctl.jsonl import read_jsonl
+    from exportctl.suggest.evaluation import read_records
 
-    records = [row for path in paths for row in read_jsonl(path, error=InputTextError)]
-    examples = build_examples(suggester, records, progress=progress)
+    records = [row for path in paths for row in read_records(path)]
+    labelled = [r for r in records if r.get("labels_entry_level")]
+    if not labelled:
+        raise InputTextError(
+            f"{', '.join(map(str, paths))} holds no record with 'text' and 'labels_entry_level' "
+            "to train on."
+        )
+    examples = build_examples(suggester, labelled, progress=progress, replay=True)
+    if not any(example.gold for example in examples):
+        raise InputTextError(
+            f"{', '.join(map(str, paths))} holds no listed record (a text labelled with an "
+            "entry of the list): the ranker cannot learn from these."
+        )
     ranker = fit_ranker(
         examples,
         suggester.registry.names,

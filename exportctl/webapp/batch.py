@@ -181,7 +181,7 @@ def _run(
     problems: tuple[str, ...],
     owners: dict[str, User],
 ) -> None:
-    suggester = engines.suggester() if rows else None
+    suggester = engines.suggester_with_precedents() if rows else None
     done: list[tuple[BatchRow, SuggestionResult]] = []
     problems_list = list(problems)
     progress = st.progress(0.0, text="Screening…")

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from exportctl.auth import User
 from exportctl.cases.records import CaseFilter, CasePage, CaseSummary
 from exportctl.cases.vocabulary import CASE_SORTS, DECISIONS
 from exportctl.errors import UnknownCodeError
@@ -367,3 +368,37 @@ def facts_table(facts: Mapping[str, str], *, key: str | None = None) -> None:
     )
     css_class = f' class="facts-{html.escape(key)}"' if key else ""
     st.html(f'<table{css_class} style="border-collapse: collapse">{rows}</table>')
+
+
+def similar_decided_cases(user: User, meaning_vector: str | None, *, exclude: str = "") -> None:
+    """Up to three decided cases closest in meaning (researchers: their own only), each with
+    its decision, confirmed entries and the officer's note, and a link to it."""
+    from exportctl.suggest.precedents import decode_vector
+    from exportctl.webapp import engines
+
+    vector = decode_vector(meaning_vector)
+    if vector is None:
+        return
+    neighbours = engines.precedents().nearest(
+        vector,
+        k=4,
+        visible=lambda p: p.ref != exclude and (user.is_officer or p.owner == user.username),
+    )[:3]
+    with st.expander(f"Similar decided cases ({len(neighbours)})", expanded=bool(neighbours)):
+        if not neighbours:
+            st.caption(
+                "No decided case is close to this one"
+                + ("" if user.is_officer else " among your own cases")
+                + "."
+            )
+        for neighbour in neighbours:
+            case = neighbour.precedent
+            decision = DECISIONS.get(case.decision or "", case.decision or "")
+            confirmed = ", ".join(case.confirmed) or "none"
+            st.markdown(
+                f"[{case.ref}](?case={case.ref}) · {plain(case.title)} · "
+                f"{plain(decision)} · entries confirmed: {plain(confirmed)} · "
+                f"similarity {neighbour.similarity:.2f}"
+            )
+            if case.note:
+                text_block(f"Officer's note: {case.note}")

@@ -14,23 +14,49 @@ from exportctl.appconfig import database_url, demo_mode, session_secret_file, us
 from exportctl.auth import LocalAccounts
 from exportctl.cases.repository import CaseRepository
 from exportctl.cases.sessions import LocalSignIn, SignInSessions
-from exportctl.lists.store import ControlList
+from exportctl.lists.store import ControlList, resolve_version
+from exportctl.suggest.precedents import PrecedentBook
 from exportctl.webapp.tokens import load_secret
 
 if TYPE_CHECKING:
     from exportctl.suggest.engine import Suggester
 
 
+@st.cache_resource(show_spinner=False)
+def list_version() -> tuple[str, str]:
+    """The control list this server uses (name, date): the one in use when it first asked
+    (the newest import unless ``EXPORTCTL_LIST`` names one). After an import, restart the app
+    to use the new list; every page meanwhile shows and uses this one."""
+    return resolve_version()
+
+
 @st.cache_resource(show_spinner="Loading the control list…")
 def control_list() -> ControlList:
-    return ControlList.load()
+    return ControlList.load(*list_version())
 
 
 @st.cache_resource(show_spinner="Loading the suggestion engine (first time only)…")
 def suggester() -> Suggester:
     from exportctl.suggest.engine import Suggester
 
-    return Suggester.load()
+    return Suggester.load(control_list())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _precedents(url: str, version: tuple[int, str]) -> PrecedentBook:
+    return _repository(url).precedents()
+
+
+def precedents() -> PrecedentBook:
+    """Decided cases as precedents, read again only when a decision has changed."""
+    return _precedents(database_url(), repository().decisions_version())
+
+
+def suggester_with_precedents() -> Suggester:
+    """The engine, learning from the decisions made so far."""
+    engine = suggester()
+    engine.use_precedents(precedents())
+    return engine
 
 
 @st.cache_resource(show_spinner=False)

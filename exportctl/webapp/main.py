@@ -10,6 +10,7 @@ import streamlit as st
 from exportctl.appconfig import demo_mode
 from exportctl.auth import AuthError, Role, User
 from exportctl.cases.errors import CaseStoreError
+from exportctl.errors import DatasetError
 from exportctl.webapp import components, engines
 from exportctl.webapp.display import plain
 from exportctl.webapp.session import (
@@ -108,6 +109,10 @@ def run() -> None:
             sign_out()
         if settings.mode == "local" and engines.local_accounts().demo and demo_mode():
             st.caption("Demo sign-in: change the accounts before real use.")
+        try:
+            st.caption(f"Control list {plain('/'.join(engines.list_version()))}")
+        except DatasetError as error:
+            st.error(error.message)
     pages = {spec.url_path: _page(spec) for spec in pages_for(user)}
     start = pages[start_page(user, {k: st.query_params.get(k, "") for k in _LINK_PAGES}).url_path]
 

@@ -112,7 +112,7 @@ def _on_save_details(user: User, case_id: int) -> None:
         )
         result = None
         if rescreen:
-            result = engines.suggester().suggest(
+            result = engines.suggester_with_precedents().suggest(
                 abstract, nationalities=nationalities or None, level=level or None
             )
         opened.version = repo.update_case(

@@ -456,6 +456,7 @@ def _case(user: User, repo: CaseRepository, case: CaseRecord, opened: OpenCase) 
         )
     st.subheader("Suggested entries")
     components.screening_verdict(case.result.get("screening"))
+    components.similar_decided_cases(user, case.result.get("meaning_vector"), exclude=case.ref)
     editable = case.status in OPEN_STATUSES
     for suggestion in case.suggestions:
         _suggestion(user, case, suggestion, clist, editable)

@@ -213,7 +213,7 @@ def _suggest() -> None:
     partner, nationalities, level = _details()
     try:
         with st.spinner("Screening the abstract…"):
-            result = engines.suggester().suggest(
+            result = engines.suggester_with_precedents().suggest(
                 text, nationalities=list(nationalities) or None, level=level
             )
     except ExportctlError as error:
@@ -261,6 +261,7 @@ def _results(user: User, run: ScreenRun) -> None:
     for rank, candidate in enumerate(data["controls"], start=1):
         with st.expander(components.candidate_label(rank, candidate), expanded=rank == 1):
             components.candidate_details(candidate, run.text, clist)
+    components.similar_decided_cases(user, data.get("meaning_vector"))
     if data.get("quantities"):
         with st.expander("Technical quantities found in the abstract"):
             st.dataframe(data["quantities"], hide_index=True)

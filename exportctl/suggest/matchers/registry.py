@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -10,6 +10,7 @@ from exportctl.suggest.index import ClauseIndex
 from exportctl.suggest.matchers.base import Catalogue, Matcher, MatchScores
 from exportctl.suggest.matchers.kinds import entry_kind_matchers
 from exportctl.suggest.matchers.meaning import MeaningMatcher, SentenceMeaningMatcher
+from exportctl.suggest.matchers.precedents import PrecedentMatcher
 from exportctl.suggest.matchers.words import (
     ClauseCharactersMatcher,
     ClauseWordsMatcher,
@@ -17,6 +18,7 @@ from exportctl.suggest.matchers.words import (
     EntryWordsMatcher,
 )
 from exportctl.suggest.meaning_index import MeaningIndex
+from exportctl.suggest.precedents import PrecedentBook
 from exportctl.suggest.query import Query
 
 
@@ -62,8 +64,10 @@ def default_registry(
     entry_index: ClauseIndex,
     meaning_index: MeaningIndex | None,
     aliases: dict[str, list[str]],
+    precedents: Callable[[], PrecedentBook] | None = None,
 ) -> MatcherRegistry:
-    """Words, characters (clause and entry), meaning (whole abstract and sentence) and kind."""
+    """Words, characters (clause and entry), meaning (whole abstract and sentence), kind, and
+    precedents (decided cases) when a source of them is given."""
     matchers: list[Matcher] = [
         ClauseWordsMatcher(catalogue, clause_index, aliases),
         ClauseCharactersMatcher(catalogue, clause_index),
@@ -76,4 +80,6 @@ def default_registry(
             SentenceMeaningMatcher(catalogue, meaning_index),
         ]
     matchers += entry_kind_matchers(catalogue)
+    if precedents is not None:
+        matchers.append(PrecedentMatcher(catalogue, precedents))
     return MatcherRegistry(matchers)
