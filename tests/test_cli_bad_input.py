@@ -71,7 +71,7 @@ CASES = [
     (["atas-rules", "import", "{f}/rules.xlsx", *RULES], "cannot be read as an Excel workbook"),
     (["atas-rules", "import", "{f}/rules.csv", *RULES[:-1], "--encoding", "x"], "Unknown encoding"),
     (["atas-rules", "rollback", "--reason", "test", "--yes"], "nothing earlier to go back to"),
-    (["hash-password", "--password", ""], "cannot be empty"),
+    (["hash-password", "--password", ""], "The password has 0 characters; use at least"),
 ]  # fmt: skip
 
 
