@@ -443,7 +443,7 @@ def measure_in_browser(url: str, repeat: int, workdir: Path) -> dict[str, float]
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--server.fileWatcherType", "none"],
         cwd=ROOT,
-        env={**os.environ, "EXPORTCTL_DATABASE_URL": url,
+        env={**os.environ, "EXPORTCTL_DATABASE_URL": url, "EXPORTCTL_DEMO": "1",
              "EXPORTCTL_SESSION_SECRET_FILE": str(workdir / "secret")},
         stdout=log,
         stderr=subprocess.STDOUT,

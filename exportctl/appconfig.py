@@ -69,3 +69,27 @@ def session_secret_file() -> Path:
     ``EXPORTCTL_SESSION_SECRET`` gives it. Every app server of one deployment needs the same."""
     value = os.environ.get("EXPORTCTL_SESSION_SECRET_FILE")
     return Path(value).expanduser() if value else VAR_DIR / "session-secret"
+
+
+#: Demo mode: the demo accounts (published passwords, see the README) may sign in. Off unless
+#: ``EXPORTCTL_DEMO=1``, so that a deployment left with the shipped accounts file cannot be
+#: entered with them.
+def demo_mode() -> bool:
+    return os.environ.get("EXPORTCTL_DEMO", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+#: Failed local sign-ins per user name: from the ``SIGNIN_SLOW_AFTER``-th failure on, each
+#: answer waits 1, 2, 4 ... seconds; after ``signin_lock_after()`` failures the name is locked
+#: for ``signin_lock_minutes()``. Failures older than that are forgotten, a success clears them.
+SIGNIN_SLOW_AFTER = 3
+SIGNIN_MAX_DELAY_SECONDS = 8
+DEFAULT_SIGNIN_LOCK_AFTER = 5
+DEFAULT_SIGNIN_LOCK_MINUTES = 15
+
+
+def signin_lock_after() -> int:
+    return int(os.environ.get("EXPORTCTL_SIGNIN_LOCK_AFTER") or DEFAULT_SIGNIN_LOCK_AFTER)
+
+
+def signin_lock_minutes() -> int:
+    return int(os.environ.get("EXPORTCTL_SIGNIN_LOCK_MINUTES") or DEFAULT_SIGNIN_LOCK_MINUTES)

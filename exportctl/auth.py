@@ -32,6 +32,12 @@ ROLES: tuple[Role, ...] = ("researcher", "officer")
 
 _HASH_SCHEME = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
+#: The shortest password ``exportctl hash-password`` accepts (NIST SP 800-63B: 15 characters
+#: where a password is the only factor).
+MIN_PASSWORD_LENGTH = 15
+#: The demo accounts' passwords, published in the README: never accepted outside demo mode,
+#: whatever accounts file holds them.
+PUBLISHED_DEMO_PASSWORDS = frozenset({"researcher-demo", "researcher2-demo", "officer-demo"})
 
 
 class AuthError(ExportctlError):
@@ -44,6 +50,12 @@ class SignInError(ExportctlError):
     """Wrong user name or password (deliberately not saying which)."""
 
     code = "E321"
+
+
+class DemoAccountError(SignInError):
+    """A demo account (its password is published) outside demo mode."""
+
+    code = "E324"
 
 
 class PermissionDeniedError(ExportctlError):
@@ -89,6 +101,24 @@ def hash_password(
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
     return f"{_HASH_SCHEME}${iterations}${_b64(salt)}${_b64(digest)}"
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a password too short or published, before it is hashed for an account."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(
+            f"The password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH} "
+            "(a few unrelated words are easy to remember)."
+        )
+    if password in PUBLISHED_DEMO_PASSWORDS:
+        raise AuthError("That is a demo password published in the README; choose another.")
+
+
+def _iterations(stored: str) -> int:
+    try:
+        return int(stored.split("$")[1])
+    except (IndexError, ValueError):
+        return DEFAULT_ITERATIONS
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -163,11 +193,29 @@ class LocalAccounts:
             raise AuthError(f"{source} defines no users.")
         return cls(accounts=accounts, demo=bool(data.get("demo", False)))
 
-    def authenticate(self, username: str, password: str) -> User:
+    def authenticate(self, username: str, password: str, *, demo_mode: bool = False) -> User:
+        """The user whose password this is. An unknown user name costs the same hashing as a
+        known one (a decoy hash is checked), so the time taken does not tell who has an
+        account. Demo accounts are refused unless ``demo_mode``."""
         account = self.accounts.get(username.strip())
-        if account is None or not verify_password(password, account.password_hash):
+        stored = account.password_hash if account is not None else self._decoy_hash()
+        matches = verify_password(password, stored)
+        if account is None or not matches:
             raise SignInError("Unknown user name or wrong password.")
+        if not demo_mode and (self.demo or password in PUBLISHED_DEMO_PASSWORDS):
+            raise DemoAccountError(
+                "This is a demo account, whose password is published: it works only in demo "
+                "mode (EXPORTCTL_DEMO=1). Use your own account (see the README)."
+            )
         return account.user
+
+    def _decoy_hash(self) -> str:
+        """A hash no password matches, as costly to check as the dearest real one."""
+        iterations = max(
+            (_iterations(a.password_hash) for a in self.accounts.values()),
+            default=DEFAULT_ITERATIONS,
+        )
+        return f"{_HASH_SCHEME}${iterations}${_b64(bytes(16))}${_b64(secrets.token_bytes(32))}"
 
     def users(self) -> list[User]:
         return [account.user for account in self.accounts.values()]

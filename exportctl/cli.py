@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
 
 from exportctl import __version__, progress
+from exportctl.config import LIST_CHOICE_VARIABLE
 from exportctl.errors import ExportctlError
+
+log = logging.getLogger("exportctl")
 
 
 class _Group(click.Group):
-    """Turns the package's own errors into a one-line message and exit code 2."""
+    """Turns the package's own errors into a one-line message and exit code 2; an interrupt
+    (Ctrl-C) or standard input closed while a question waits into a one-line message too,
+    never click's bare "Aborted!"."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -20,6 +26,30 @@ class _Group(click.Group):
         except ExportctlError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo(
+                "\nerror: interrupted. Nothing half-written was left in place of an output.",
+                err=True,
+            )
+            sys.exit(130)
+        except (EOFError, click.Abort):
+            click.echo(
+                "error: no answer on standard input, so nothing was changed (give --yes to "
+                "answer yes without a question).",
+                err=True,
+            )
+            sys.exit(1)
+        except click.ClickException:
+            raise  # usage errors: click shows them with the command's usage
+        except Exception as error:  # noqa: BLE001 - the last line of defence: never a traceback
+            log.debug("Unexpected failure", exc_info=True)
+            click.echo(
+                f"error: [E999] exportctl failed unexpectedly ({type(error).__name__}: {error}). "
+                "This is a bug: please report it with what you ran; 'exportctl -v ...' shows "
+                "where it happened.",
+                err=True,
+            )
+            sys.exit(70)
 
 
 @click.group(cls=_Group)
@@ -28,7 +58,16 @@ class _Group(click.Group):
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress bars or status lines, even on a terminal."
 )
-def main(verbose: bool, quiet: bool) -> None:
+@click.option(
+    "--list",
+    "list_version",
+    metavar="NAME[/YYYY-MM-DD]",
+    default=None,
+    help="The control list to use (default: the newest uk-consolidated import, or "
+    "EXPORTCTL_LIST). 'exportctl lists' shows them.",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, quiet: bool, list_version: str | None) -> None:
     """exportctl: first-pass export-control and ATAS screening. An officer decides.
 
     On a terminal, slow steps (loading the engine, building an index, reading a PDF) show a
@@ -38,6 +77,19 @@ def main(verbose: bool, quiet: bool) -> None:
         level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
     progress.configure(quiet=quiet, verbose=verbose)
+    if list_version:
+        # Through the environment, so that a batch's worker processes use the same list; put
+        # back when the command ends (the command may run inside another program).
+        previous = os.environ.get(LIST_CHOICE_VARIABLE)
+        os.environ[LIST_CHOICE_VARIABLE] = list_version
+        ctx.call_on_close(lambda: _restore(LIST_CHOICE_VARIABLE, previous))
+
+
+def _restore(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _register() -> None:

@@ -22,7 +22,9 @@ DEFAULT_LIST_NAME = "uk-consolidated"
 DEFAULT_LIST_SOURCE = (
     SOURCES_DIR / "uk-consolidated-2025-12-16" / "consolidated-list-2025-12-16.txt"
 )
-DEFAULT_LIST_DATE = "2025-12-16"
+#: Names the list in use (``name`` or ``name/YYYY-MM-DD``; ``exportctl --list`` sets it);
+#: unset, the newest import of the default list is used.
+LIST_CHOICE_VARIABLE = "EXPORTCTL_LIST"
 
 DEFAULT_TOP_K = 10
 MAX_TEXT_CHARS = 200_000

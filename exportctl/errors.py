@@ -65,3 +65,16 @@ class AtasInputError(ExportctlError):
     """An ATAS question has a malformed CAH code, unknown country or level."""
 
     code = "E210"
+
+
+class OutputError(ExportctlError):
+    """An output file or folder cannot be written: a missing or read-only folder, the input
+    given as the output."""
+
+    code = "E160"
+
+
+class InUseError(ExportctlError):
+    """Another exportctl process is writing the same output, dataset or index."""
+
+    code = "E170"

@@ -13,6 +13,8 @@ store reads them, so 10,000 cases take seconds and little memory.
 from __future__ import annotations
 
 import io
+import os
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -161,6 +163,7 @@ AUDIT_COLUMNS: tuple[Column, ...] = (
     Column("Details", lambda e: e.detail_text, 80, wrap=True),
     Column("List version", lambda e: e.list_version, 26),
     Column("ATAS rules version", lambda e: e.rules_version, 18),
+    Column("Record hash (SHA-256)", lambda e: e.record_hash, 66),
 )
 
 
@@ -206,10 +209,14 @@ def write_workbook(
     target: Path | BinaryIO,
     *,
     progress: ProgressCallback | None = None,
+    before_rename: Callable[[Path], None] | None = None,
 ) -> int:
     """Write the decisions workbook, streaming: cases are read and written one by one, so
     memory stays flat however many there are. ``progress(done, total)`` is called as cases
-    are written. Returns the number of cases written."""
+    are written. Returns the number of cases written.
+
+    A file is written under a temporary name and renamed when complete; ``before_rename`` is
+    given the complete file first (to record the export): if it fails, nothing is renamed."""
     stream = _as_stream(data)
     cases_sheet = _Sheet("Cases", CASE_COLUMNS)
     suggestions_sheet = _Sheet("Suggestions", SUGGESTION_COLUMNS)
@@ -225,25 +232,56 @@ def write_workbook(
             progress(written, stream.case_count)
     for event in stream.audit():
         audit_sheet.append(event)
-    about = xlsx.Sheet("About", [16, 90], header=False)
-    for label, value in (
+    about = xlsx.Sheet("About", [22, 90], header=False)
+    rows: list[tuple[str, Any]] = [
         ("Exported (UTC)", stream.exported_at),
         ("Exported by", stream.exported_by),
         ("Cases", written),
         ("Scope", stream.scope),
-        ("Note", DISCLAIMER + " Decisions in this file were made by the officers named."),
-    ):
+    ]
+    if stream.chain_head is not None:
+        rows += [
+            ("Audit chain head", str(stream.chain_head)),
+            (
+                "Check it later",
+                "The audit trail in the database still holds this file's records unchanged "
+                f"if 'exportctl audit verify --head {stream.chain_head}' says it is intact.",
+            ),
+        ]
+    rows.append(("Note", DISCLAIMER + " Decisions in this file were made by the officers named."))
+    for label, value in rows:
         text, style = _cell(value, wrap=True)
         about.append([label, text], [xlsx.BOLD, style])
     sheets = [cases_sheet.sheet, suggestions_sheet.sheet, audit_sheet.sheet, about]
     if isinstance(target, Path):
-        # Written beside the target and renamed when complete: no half-written workbook.
-        partial = target.with_name(f".{target.name}.partial")
-        xlsx.save(sheets, partial, creator="exportctl")
-        partial.replace(target)
+        _save_atomically(sheets, target, before_rename)
     else:
         xlsx.save(sheets, target, creator="exportctl")
     return written
+
+
+def _save_atomically(
+    sheets: Sequence[xlsx.Sheet], target: Path, before_rename: Callable[[Path], None] | None
+) -> None:
+    """Write beside ``target`` under a name of its own, flush to disk, then rename over it: a
+    kill at any moment leaves the previous workbook (or none) whole, never half of one."""
+    partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+    try:
+        with partial.open("wb") as handle:
+            xlsx.save(sheets, handle, creator="exportctl")
+            handle.flush()
+            os.fsync(handle.fileno())
+        if before_rename is not None:
+            before_rename(partial)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself, on disk
+    finally:
+        os.close(folder)
 
 
 def _as_stream(data: ExportData | ExportStream) -> ExportStream:
@@ -257,6 +295,7 @@ def _as_stream(data: ExportData | ExportStream) -> ExportStream:
         scope="all cases",
         cases=lambda: iter(data.cases),
         audit=lambda: iter(data.audit),
+        chain_head=data.chain_head,
     )
 
 

@@ -34,6 +34,7 @@ from exportctl.appconfig import (
     MAX_BATCH_ROWS,
     MAX_DOCUMENT_BYTES,
 )
+from exportctl.archives import check_archive
 from exportctl.config import MAX_TEXT_CHARS
 from exportctl.errors import ExportctlError
 
@@ -139,6 +140,7 @@ def _pdf_text(name: str, data: bytes) -> str:
 
 
 def _docx_text(name: str, data: bytes) -> str:
+    check_archive(data, name=name, kind=".docx", error=UploadError)
     try:
         document = docx.Document(io.BytesIO(data))
     except _DOCX_ERRORS as error:
@@ -191,6 +193,7 @@ def read_table(
     if kind == "csv":
         frame = _read_csv(name, data)
     else:
+        check_archive(data, name=name, kind=".xlsx", error=UploadError)
         try:
             frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
         except _XLSX_ERRORS as error:

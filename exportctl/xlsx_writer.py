@@ -23,6 +23,9 @@ from xml.sax.saxutils import escape
 from openpyxl.utils import get_column_letter
 
 _EPOCH = datetime(1899, 12, 30)
+#: Characters of a sheet's XML copied into the package at a time: with the rows streamed to a
+#: temporary file, this (not the number of rows) bounds the memory a workbook takes to write.
+COPY_CHUNK = 1 << 20
 
 # Cell styles (indexes into cellXfs below).
 PLAIN, HEADER, WRAP, DATE, QUOTED, QUOTED_WRAP, BOLD = range(7)
@@ -210,7 +213,7 @@ def save(sheets: Sequence[Sheet], target: Path | BinaryIO, *, creator: str) -> N
         for index, sheet in enumerate(sheets, start=1):
             source = sheet._finish()
             with zf.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True) as out:
-                while chunk := source.read(1 << 20):
+                while chunk := source.read(COPY_CHUNK):
                     out.write(chunk.encode("utf-8"))
             source.close()
 

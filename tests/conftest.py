@@ -17,6 +17,20 @@ ANNEX_I_LAYOUT_CODES = DATA_DIR / "pdf" / "annex-i-2021-821.layout-codes.txt"
 
 
 @pytest.fixture(scope="session")
+def postgres_server_url():
+    """A throwaway PostgreSQL server for the whole run (Debian's ``postgresql``), skipped
+    without it; tests that need a database of their own make one with ``create_database``."""
+    pytest.importorskip("psycopg")
+    from helpers_postgres import PostgresUnavailable, postgres_server
+
+    try:
+        with postgres_server() as url:
+            yield url
+    except PostgresUnavailable as error:
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="session")
 def control_list() -> ControlList:
     return ControlList.load()
 

@@ -13,6 +13,7 @@ from exportctl.webapp.main import pages_for
 @pytest.fixture(autouse=True)
 def database(tmp_path, monkeypatch):
     monkeypatch.setenv("EXPORTCTL_DATABASE_URL", f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    monkeypatch.setenv("EXPORTCTL_DEMO", "1")
 
 
 def sign_in(username: str, password: str) -> AppTest:
@@ -30,6 +31,16 @@ def test_app_access_demo_sign_in_works_out_of_the_box():
     assert "Rosa Researcher" in at.sidebar.markdown[0].value
     at = sign_in("officer", "officer-demo")
     assert at.title[0].value == "Review cases"
+
+
+def test_app_access_demo_accounts_are_refused_outside_demo_mode(monkeypatch):
+    monkeypatch.delenv("EXPORTCTL_DEMO")
+    at = app_as(None)
+    assert "work only in demo mode (EXPORTCTL_DEMO=1)" in texts(at)
+    assert "Demo accounts: " not in texts(at)  # the passwords are not advertised
+    at = sign_in("officer", "officer-demo")
+    assert "user" not in at.session_state
+    assert "demo account, whose password is published" in " ".join(e.value for e in at.error)
 
 
 def test_app_access_wrong_password_is_refused():
@@ -131,9 +142,9 @@ def test_app_access_local_accounts_and_password_hashes():
         "researcher2": "researcher",
         "officer": "officer",
     }
-    assert accounts.authenticate(" officer ", "officer-demo").is_officer
+    assert accounts.authenticate(" officer ", "officer-demo", demo_mode=True).is_officer
     with pytest.raises(SignInError):
-        accounts.authenticate("nobody", "officer-demo")
+        accounts.authenticate("nobody", "officer-demo", demo_mode=True)
     stored = hash_password("pw", iterations=1_000)
     assert verify_password("pw", stored) and not verify_password("PW", stored)
     with pytest.raises(AuthError, match="malformed"):
@@ -142,3 +153,19 @@ def test_app_access_local_accounts_and_password_hashes():
         LocalAccounts.from_mapping({"users": {"x": {"role": "admin", "password_hash": stored}}})
     with pytest.raises(AuthError, match="auth = 'oidc' needs an \\[auth\\] section"):
         AuthSettings.from_secrets({"exportctl": {"auth": "oidc"}})
+
+
+def test_app_access_database_of_an_earlier_release_stops_the_app_naming_the_upgrade(
+    tmp_path, monkeypatch
+):
+    import shutil
+    from pathlib import Path
+
+    old = tmp_path / "first-release.sqlite3"
+    shutil.copyfile(Path(__file__).parent / "data" / "cases" / "first-release.sqlite3", old)
+    monkeypatch.setenv("EXPORTCTL_DATABASE_URL", f"sqlite:///{old}")
+    at = app_as(None)
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "earlier exportctl" in message and "exportctl cases upgrade" in message
+    assert not at.text_input  # no sign-in form: nothing runs on the old schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from datetime import timedelta
@@ -81,10 +82,12 @@ def test_app_export_filtered_workbook(repo):
     about = dict(workbook["About"].iter_rows(values_only=True))
     assert about["Scope"] == "status Decided" and about["Cases"] == 1
     last = repo.audit_trail(DEMO_OFFICER)[-1]
-    assert (last.action, last.detail) == (
-        "decisions_exported",
-        {"cases": 1, "scope": "status Decided"},
-    )
+    # Recorded once the workbook was made, naming the file offered and its hash.
+    assert last.action == "decisions_exported"
+    assert last.detail["cases"] == 1 and last.detail["scope"] == "status Decided"
+    assert last.detail["file"] == at.session_state["export_ready"].file_name
+    assert last.detail["sha256"] == hashlib.sha256(data).hexdigest()
+    assert last.detail["chain_head"] == about["Audit chain head"]
     # Another selection drops the prepared file.
     at.multiselect(key="export_f_status").set_value([]).run()
     assert "export_download" not in [b.key for b in at.get("download_button")]

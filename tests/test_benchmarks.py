@@ -49,6 +49,8 @@ def test_benchmarks_run_reports_every_measure(tmp_path):
         "batch_size",
         "batch_s",
         "throughput_per_s",
+        "command_cpu_s",
+        "load_average_before",
     }
     data = PROJECT_DIR / "benchmarks" / "data"
     abstracts = sum(

@@ -130,3 +130,38 @@ def test_cases_concurrency_many_writers_lose_nothing(two_repos):
     ids_a, ids_b = run_together(lambda: submit_many(first, "a"), lambda: submit_many(second, "b"))
     assert len(set(ids_a) | set(ids_b)) == 30
     assert len(first.list_cases(OFFICER)) == 30
+
+
+def test_cases_concurrency_stale_reopen_or_decision_names_who_changed_the_case(two_repos):
+    """An officer who opened a case before another reopened or changed it is told who did, not
+    that the case 'is not decided' or has other entries confirmed."""
+    first, second = two_repos
+    case = new_case(first)
+    version = first.decide(
+        OFFICER,
+        case.id,
+        decision="not_listed",
+        atas_decision="not_required",
+        note=None,
+        expected_version=case.version,
+    )
+    second.reopen(OFFICER_2, case.id, reason="look again", expected_version=version)
+    with pytest.raises(ConcurrentEditError, match="changed by ola .*reopened"):
+        first.reopen(OFFICER, case.id, reason="me too", expected_version=version)
+    reopened = first.get_case(OFFICER, case.id)
+    second.review_suggestion(
+        OFFICER_2,
+        reopened.suggestions[0].id,
+        status="confirmed",
+        note=None,
+        expected_version=reopened.suggestions[0].version,
+    )
+    with pytest.raises(ConcurrentEditError, match="changed by ola .*confirmed"):
+        first.decide(
+            OFFICER,
+            case.id,
+            decision="not_listed",
+            atas_decision="not_required",
+            note=None,
+            expected_version=reopened.version,
+        )

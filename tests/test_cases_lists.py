@@ -3,15 +3,21 @@ Overview's facts and the streamed export, against a real SQLite file."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from helpers_cases import OFFICER, OTHER_RESEARCHER, RESEARCHER, stored_result
 
 from exportctl.auth import PermissionDeniedError
-from exportctl.cases import CaseInputError, CaseRepository
+from exportctl.cases import CaseInputError, CaseRepository, CaseStoreError
+from exportctl.cases.audit_chain import verify_chain
 from exportctl.cases.records import CaseFilter
+from exportctl.cases.repository import make_engine
+from exportctl.cases.schema import upgrade
+from exportctl.cases.sessions import SignInSessions
 
 ABSTRACT = "Fibre laser delivering 30 W continuous output at 1064 nm."
 
@@ -185,48 +191,71 @@ def test_cases_lists_export_stream_reads_in_chunks_and_filters(repo, monkeypatch
     assert [c.id for c in cases] == ids
     assert stream.case_count == 5 and cases[0].suggestions and cases[0].result == {}
     audit = list(stream.audit())
-    assert len(audit) == stream.audit_count
-    assert audit[-1].action == "decisions_exported" and audit[-1].detail["cases"] == 5
+    assert len(audit) == stream.audit_count == 5 + 1  # five submitted, one decided
+    repo.record_export(OFFICER, stream, file_name="all.xlsx", sha256="0" * 64, size=1)
+    # A case changed while the workbook is being written stays out of its audit trail: the
+    # trail ends at the chain head the export read first.
+    decide(repo, ids[2])
+    assert [e.id for e in stream.audit()] == [e.id for e in audit]
     only_decided = repo.export_stream(OFFICER, CaseFilter(statuses=("decided",)))
-    assert [c.id for c in only_decided.cases()] == [ids[1]]
+    assert [c.id for c in only_decided.cases()] == [ids[1], ids[2]]
     assert only_decided.scope == "status Decided"
     trail = list(only_decided.audit())
-    assert {e.case_id for e in trail} == {ids[1], None}
-    assert trail[-1].detail == {"cases": 1, "scope": "status Decided"}
+    # The decided cases' records, and earlier exports (not the other cases' records).
+    assert {e.case_id for e in trail} == {ids[1], ids[2], None}
+    assert trail[-1].case_id == ids[2]
+    assert [e.detail["file"] for e in trail if e.action == "decisions_exported"] == ["all.xlsx"]
 
 
 def test_cases_lists_reads_do_not_wait_for_a_writer(repo, tmp_path):
-    """A list loads while another connection holds the write lock (deferred reads)."""
-    submit(repo)
+    """Every read a page or an export makes works while another connection holds SQLite's
+    write lock (deferred transactions). The reader here gives up on the lock at once, so a
+    read that asked for it would fail rather than wait (the first release's did: E310)."""
+    case_id = submit(repo)
+    reader = CaseRepository(make_engine(f"sqlite:///{tmp_path / 'cases.sqlite3'}", busy_timeout=0))
+    sessions = SignInSessions(reader.engine)
+    session_id = SignInSessions(repo.engine).start("olu", now=datetime(2026, 3, 2, 9))
     writer = sqlite3.connect(tmp_path / "cases.sqlite3", isolation_level=None, timeout=1)
     writer.execute("BEGIN IMMEDIATE")
-    started = datetime.now()
     try:
-        assert repo.list_case_summaries(OFFICER).total == 1
-        assert repo.get_case(OFFICER, 1).title == "Laser"
+        assert reader.list_case_summaries(OFFICER).total == 1
+        assert reader.case_summary(OFFICER, case_id).title == "Laser"
+        assert reader.get_case(OFFICER, case_id).title == "Laser"
+        assert reader.count_by_status(OFFICER)["submitted"] == 1
+        assert reader.researchers(OFFICER) == [("rosa", "Rosa Researcher")]
+        assert reader.last_change(OFFICER, case_id).action == "case_submitted"
+        assert len(reader.audit_trail(OFFICER)) == 2
+        assert len(reader.overview(OFFICER).cases) == 1
+        assert len(reader.list_cases(OFFICER)) == 1
+        stream = reader.export_stream(OFFICER)
+        assert [c.id for c in stream.cases()] == [case_id] and len(list(stream.audit())) == 2
+        assert verify_chain(reader.engine).intact
+        assert sessions.resume(
+            session_id, "olu", idle=timedelta(hours=1), now=datetime(2026, 3, 2, 9)
+        )
+        # A write, by contrast, is refused at once here (and would queue with the default).
+        with pytest.raises(CaseStoreError, match="busy"):
+            submit(reader)
     finally:
         writer.execute("ROLLBACK")
         writer.close()
-    assert datetime.now() - started < timedelta(seconds=5)
+        reader.dispose()
 
 
 def test_cases_lists_database_from_the_first_release_gains_evidence_words(tmp_path):
-    """A database made before suggestions stored their evidence in words: opening it adds the
-    column, and its old rows are exported from their evidence."""
+    """A database made before suggestions stored their evidence in words: after the upgrade
+    its old rows are exported from their evidence, and new rows store the words."""
     path = tmp_path / "old.sqlite3"
-    repo = CaseRepository.open(f"sqlite:///{path}")
-    case_id = submit(repo)
-    repo.dispose()
-    connection = sqlite3.connect(path)
-    connection.execute("ALTER TABLE suggestions DROP COLUMN evidence_text")
-    connection.commit()
-    connection.close()
+    shutil.copyfile(Path(__file__).parent / "data" / "cases" / "first-release.sqlite3", path)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
     repo = CaseRepository.open(f"sqlite:///{path}")
     try:
-        (case,) = repo.export_stream(OFFICER).cases()
-        assert case.id == case_id
+        case = next(iter(repo.export_stream(OFFICER).cases()))
+        assert case.id == 1
         assert case.suggestions[0].evidence_text is None
-        assert case.suggestions[0].evidence_words == "'Fibre laser' (lexical 1.000)"
+        assert case.suggestions[0].evidence_words == "'A 200' (lexical 1.000)"
         new = repo.get_case(OFFICER, submit(repo))
         assert new.suggestions[0].evidence_text == "'Fibre laser' (lexical 1.000)"
     finally:

@@ -3,99 +3,20 @@
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
-
 import pytest
 from helpers_cases import OFFICER, OFFICER_2, RESEARCHER, stored_result
+from helpers_postgres import create_database
 
-from exportctl.cases import CaseRepository, CaseStoreError, ConcurrentEditError
+from exportctl.cases import CaseRepository, ConcurrentEditError
 
 pytest.importorskip("psycopg")
 
 ABSTRACT = "Radiation-hardened microcontroller for satellites."
 
 
-def _bindir() -> str | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return os.path.dirname(found[-1]) if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def postgres_url():
-    bindir = _bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries are not installed")
-    # Not under pytest's private temporary directory: the server's own user must reach it.
-    base = Path(tempfile.mkdtemp(prefix="exportctl-pg-"))
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # the server refuses to run as root
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user")
-        # runuser lives in /usr/sbin, which a root shell may not have on its PATH
-        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
-        if runuser is None:
-            pytest.skip("running as root and runuser (util-linux) is not installed")
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-        prefix = [runuser, "-u", "postgres", "--"]
-    port = _free_port()
-    subprocess.run(
-        [*prefix, f"{bindir}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *prefix,
-            f"{bindir}/pg_ctl",
-            "-D",
-            str(data),
-            "-l",
-            str(base / "log"),
-            "-w",
-            "-o",
-            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                CaseRepository.open(url).dispose()
-                break
-            except CaseStoreError:  # the server is not accepting connections yet
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        yield url
-    finally:
-        subprocess.run(
-            [*prefix, f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+def postgres_url(postgres_server_url):
+    return create_database(postgres_server_url, "cases_postgres")
 
 
 def test_cases_postgres_flow_and_append_only_audit(postgres_url):
@@ -147,22 +68,31 @@ def test_cases_postgres_audit_rows_cannot_be_deleted(postgres_url):
     repo.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TRUNCATE skips row-level triggers: the store needs a BEFORE TRUNCATE statement "
-    "trigger on audit_events (exportctl/cases/models.py)",
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("TRUNCATE audit_events", "audit_events is append-only"),
+        ("TRUNCATE audit_events CASCADE", "audit_events is append-only"),
+        ("TRUNCATE audit_chain", "audit_chain holds the head of the audit trail"),
+        ("DELETE FROM audit_chain", "audit_chain holds the head of the audit trail"),
+        ("UPDATE audit_chain SET last_id = 0", "audit_chain holds the head of the audit trail"),
+    ],
 )
-def test_cases_postgres_audit_table_cannot_be_truncated(postgres_url):
+def test_cases_postgres_audit_table_cannot_be_truncated(postgres_url, statement, message):
+    """TRUNCATE does not fire row triggers: statement triggers refuse it, on the trail and on
+    its chain head."""
     import sqlalchemy
 
     repo = CaseRepository.open(postgres_url)
     repo.create_case(
         RESEARCHER, title="MCU truncate", abstract=ABSTRACT, result=stored_result(ABSTRACT)
     )
+    trail = repo.audit_trail(OFFICER)
     try:
-        with pytest.raises(sqlalchemy.exc.DatabaseError, match="audit_events is append-only"):
+        with pytest.raises(sqlalchemy.exc.DatabaseError, match=message):
             with repo.engine.begin() as connection:
-                connection.exec_driver_sql("TRUNCATE audit_events")
+                connection.exec_driver_sql(statement)
+        assert repo.audit_trail(OFFICER) == trail
     finally:
         repo.dispose()
 

@@ -14,7 +14,6 @@ from exportctl.cases import (
     ConcurrentEditError,
     NewEntry,
 )
-from exportctl.cases.errors import CaseStoreError
 
 ABSTRACT = "Fibre laser delivering 30 W continuous output at 1064 nm for materials processing."
 
@@ -264,20 +263,22 @@ def test_cases_repository_data_survives_restart(tmp_path):
     second.dispose()
 
 
-def test_cases_repository_refuses_other_schema_version(tmp_path):
-    path = tmp_path / "old.sqlite3"
-    CaseRepository.open(f"sqlite:///{path}").dispose()
-    connection = sqlite3.connect(path)
-    connection.execute("UPDATE exportctl_meta SET value = '0' WHERE key = 'schema_version'")
-    connection.commit()
-    connection.close()
-    with pytest.raises(CaseStoreError, match="schema version 0"):
-        CaseRepository.open(f"sqlite:///{path}")
-
-
-def test_cases_repository_export_data_is_audited(repo):
+def test_cases_repository_export_is_recorded_once_written(repo):
+    """Reading an export records nothing; the record comes once the file is written, with
+    the file's hash and the chain head it holds."""
     submit(repo)
-    data = repo.export_data(OFFICER)
-    assert len(data.cases) == 1
-    assert data.audit[-1].action == "decisions_exported"
-    assert data.audit[-1].case_id is None
+    stream = repo.export_stream(OFFICER)
+    assert len(list(stream.cases())) == 1
+    assert [e.action for e in stream.audit()] == ["case_submitted"]
+    assert [e.action for e in repo.audit_trail(OFFICER)] == ["case_submitted"]
+    event = repo.record_export(OFFICER, stream, file_name="d.xlsx", sha256="ab" * 32, size=10)
+    assert event.action == "decisions_exported" and event.case_id is None
+    assert event.detail == {
+        "cases": 1,
+        "scope": "all cases",
+        "file": "d.xlsx",
+        "sha256": "ab" * 32,
+        "bytes": 10,
+        "chain_head": str(stream.chain_head),
+    }
+    assert repo.audit_trail(OFFICER)[-1] == event

@@ -141,12 +141,12 @@ def test_cli_piped_text_from_standard_input_gives_only_results(tmp_path):
 
 @pytest.fixture()
 def mini_list_root(tmp_path, mini_list_path) -> Path:
-    """A control-lists folder holding the 24-clause test list as the default list (with the
+    """A control-lists folder holding the 24-clause test list as the list 'mini' (with the
     shipped aliases), so that building every index, the meaning index too, takes seconds."""
     root = tmp_path / "control_lists"
     result = CliRunner().invoke(
         main,
-        ["import", str(mini_list_path), "--list-name", "uk-consolidated",
+        ["import", str(mini_list_path), "--list-name", "mini",
          "--list-date", "2025-12-16", "--output", str(root)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -155,11 +155,13 @@ def mini_list_root(tmp_path, mini_list_path) -> Path:
 
 
 def test_cli_verbose_build_index_rebuilds_and_logs_each_step(tmp_path, mini_list_root):
-    mini = ControlList.load(root=mini_list_root)
+    mini = ControlList.load("mini", root=mini_list_root)
     aliases = load_alias_texts(mini)
     models = tmp_path / "models"
     current = load_or_build_index(mini, aliases, models)  # already current: rebuilt all the same
-    result = run_piped(exportctl("-v", "build-index"), models, control_lists=mini_list_root)
+    result = run_piped(
+        exportctl("--list", "mini", "-v", "build-index"), models, control_lists=mini_list_root
+    )
     assert result.returncode == 0, result.stderr
     folders = {level: index_dir(models, mini, level) for level in ("clause", "entry")}
     assert result.stdout.splitlines() == [

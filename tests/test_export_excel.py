@@ -105,13 +105,18 @@ def test_export_excel_sheets_rows_and_styling(repo, tmp_path):
         "suggestion_confirmed",
         "suggestion_rejected",
         "case_decided",
-        "decisions_exported",
     ]
     trail = repo.audit_trail(OFFICER)
     assert [a["Action"] for a in audit] == [e.action for e in trail]
     assert all(_same_time(a["When (UTC)"], e.at) for a, e in zip(audit, trail, strict=True))
     assert [a["When (UTC)"] for a in audit] == sorted(a["When (UTC)"] for a in audit)
     assert audit[1]["Who"] == "olu" and audit[1]["List version"] == "uk-consolidated/2025-12-16"
+    # Each record with its link in the chain, and the chain's head on the About sheet: a
+    # printed workbook can be checked against the database later.
+    assert [a["Record hash (SHA-256)"] for a in audit] == [e.record_hash for e in trail]
+    about = dict(workbook["About"].iter_rows(values_only=True))
+    assert about["Audit chain head"] == f"4:{trail[-1].record_hash}"
+    assert f"exportctl audit verify --head 4:{trail[-1].record_hash}" in about["Check it later"]
 
 
 @pytest.mark.parametrize(
@@ -155,3 +160,34 @@ def test_export_excel_empty_store_gives_headers_only(repo):
     workbook = load_workbook(__import__("io").BytesIO(workbook_bytes(data)))
     assert workbook["Cases"].max_row == 1
     assert export_filename(data).startswith("exportctl-decisions-")
+
+
+def test_export_excel_memory_does_not_grow_with_the_number_of_cases(repo, tmp_path, monkeypatch):
+    """An export streams: four times the cases take no more memory at the peak (cases are
+    read a chunk at a time, rows written to temporary files, then copied into the package a
+    chunk at a time). The first release held every case and cell in memory (about 2 GB for
+    5,000 cases)."""
+    import tracemalloc
+
+    import exportctl.cases.repository as repository_module
+    import exportctl.xlsx_writer as xlsx_module
+
+    monkeypatch.setattr(repository_module, "EXPORT_CHUNK", 10)
+    monkeypatch.setattr(xlsx_module, "COPY_CHUNK", 16_384)
+    abstract = "A fibre laser of 30 W at 1070 nm. " * 40
+
+    def peak_after(total: int) -> int:
+        while repo.list_case_summaries(OFFICER, limit=1).total < total:
+            repo.create_case(
+                RESEARCHER, title="Laser", abstract=abstract, result=stored_result(abstract)
+            )
+        tracemalloc.start()
+        try:
+            write_workbook(repo.export_stream(OFFICER), tmp_path / f"{total}.xlsx")
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak_after(60), peak_after(240)
+    assert (tmp_path / "240.xlsx").stat().st_size > 3 * (tmp_path / "60.xlsx").stat().st_size
+    assert large < small * 1.25

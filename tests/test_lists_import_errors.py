@@ -15,11 +15,11 @@ from exportctl.errors import SourceFormatError
 from exportctl.lists.importer import import_source
 
 
-def _import(tmp_path, source):
+def _import(tmp_path, source, *options):
     return CliRunner().invoke(
         main,
         ["import", str(source), "--list-name", "x", "--list-date", "2025-01-01",
-         "--output", str(tmp_path / "out")],
+         "--output", str(tmp_path / "out"), *options],
     )  # fmt: skip
 
 
@@ -86,7 +86,7 @@ def test_import_bad_pdf_exits_2_and_keeps_the_existing_dataset(tmp_path, mini_li
     data, message = BAD_PDFS[case]
     source = tmp_path / "bad.pdf"
     source.write_bytes(data)
-    result = _import(tmp_path, source)
+    result = _import(tmp_path, source, "--replace")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith("error: [E100] ") and message in result.stderr

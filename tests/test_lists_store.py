@@ -107,8 +107,8 @@ def test_cli_lists_reports_versions_and_counts(control_list):
     entries = [c for c in control_list if c.depth == 0]
     head = result.output.splitlines()[0]
     assert head.startswith(
-        f"uk-consolidated/2025-12-16  {len(entries)} entries, {len(control_list)} clauses, "
-        f"{len(control_list.definitions)} definitions"
+        f"uk-consolidated/2025-12-16  [in use]  {len(entries)} entries, "
+        f"{len(control_list)} clauses, {len(control_list.definitions)} definitions"
     )
     per_list = Counter(c.list_name for c in entries)
     assert per_list["military"] >= 22 and per_list["dual-use"] > 300

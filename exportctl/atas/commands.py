@@ -1,10 +1,10 @@
-"""ATAS commands: ``subjects``, ``atas``, ``atas-rules`` (import/list/show) and
+"""ATAS commands: ``subjects``, ``atas``, ``atas-rules`` (import/list/show/rollback) and
 ``evaluate-subjects``."""
 
 from __future__ import annotations
 
 import json
-import sys
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ from exportctl.atas.rules import (
     CONFIDENCES,
     LEVELS,
     TABLES,
-    import_rules,
     list_versions,
     load_rules,
 )
@@ -30,8 +29,10 @@ def _split_values(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _read_text(text: str) -> str:
-    return sys.stdin.read() if text == "-" else text
+def _read_text(text: str, encoding: str) -> str:
+    from exportctl.textio import argument_text, read_stream
+
+    return read_stream(encoding=encoding) if text == "-" else argument_text(text, encoding=encoding)
 
 
 _EVIDENCE_KINDS = {
@@ -46,11 +47,13 @@ _EVIDENCE_KINDS = {
 @click.argument("text")
 @click.option("--top-k", default=SUBJECT_TOP_K, show_default=True, help="How many subjects.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def subjects_command(text: str, top_k: int, as_json: bool) -> None:
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Encoding of standard input (e.g. cp1252).")  # fmt: skip
+def subjects_command(text: str, top_k: int, as_json: bool, encoding: str) -> None:
     """Rank CAH3 subject codes for TEXT (use - to read standard input), with evidence."""
     from exportctl.atas.subjects import suggest_subjects
 
-    suggestions = suggest_subjects(_read_text(text), top_k=top_k)
+    suggestions = suggest_subjects(_read_text(text, encoding), top_k=top_k)
     if as_json:
         _emit_json([s.to_dict() for s in suggestions])
         return
@@ -119,7 +122,7 @@ def atas_command(
 
 @click.group("atas-rules")
 def atas_rules_group() -> None:
-    """Manage ATAS rules versions: import an officer's list, list and show versions."""
+    """Manage ATAS rules versions: import an officer's list, list, show, roll back."""
 
 
 @atas_rules_group.command("import")
@@ -148,6 +151,11 @@ def atas_rules_group() -> None:
 )
 @click.option("--note", "notes", multiple=True, help="A note shown with every assessment.")
 @click.option("--base-version", default=None, help="Version to carry other tables from.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Encoding of CSV files without a byte-order mark (e.g. cp1252).")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Show what would change; import nothing.")
+@click.option("--yes", "-y", "assume_yes", is_flag=True,
+              help="Put the new version in force without asking.")  # fmt: skip
 def import_command(
     files: tuple[Path, ...],
     version: str,
@@ -158,29 +166,93 @@ def import_command(
     complete_list: bool,
     notes: tuple[str, ...],
     base_version: str | None,
+    encoding: str,
+    dry_run: bool,
+    assume_yes: bool,
 ) -> None:
-    """Validate FILES (CSV or Excel) and add them as a new rules version."""
-    path = import_rules(
-        files,
-        version=version,
-        verified_on=verified_on,
-        source=source,
-        table=table,
-        confidence=confidence,
-        subject_list_complete=complete_list,
-        notes=notes,
-        base_version=base_version,
-    )
+    """Validate FILES (CSV or Excel) and add them as a new rules version.
+
+    What changes from the version in force is shown first; the new version takes effect only
+    when confirmed (or with --yes).
+    """
+    from exportctl.atas.rules import difference, rules_lock, stage_import
+
+    with rules_lock():
+        staged = stage_import(
+            files,
+            version=version,
+            verified_on=verified_on,
+            source=source,
+            table=table,
+            confidence=confidence,
+            subject_list_complete=complete_list,
+            notes=notes,
+            base_version=base_version,
+            encoding=encoding,
+        )
+        try:
+            current = load_rules() if list_versions() else None
+            was = current.version if current else "none"
+            click.echo(f"Rules version {staged.version} would replace {was} in force:")
+            for line in difference(current, staged.rules):
+                click.echo(f"  {line}")
+            if dry_run:
+                click.echo("Nothing was imported (--dry-run).")
+                return
+            if not assume_yes and not click.confirm(
+                f"Put rules version {staged.version} in force?", default=False, err=True
+            ):
+                click.echo("Nothing was imported.")
+                return
+            path = staged.put_in_force()
+        finally:
+            staged.discard()
     rules = load_rules(path.name)
     click.echo(f"Rules version {rules.version} written to {path}; it is now in force.")
     _emit_json(rules.summary())
 
 
+@atas_rules_group.command("rollback")
+@click.option("--reason", required=True, help="Why the version in force is withdrawn.")
+@click.option("--as", "by", default=None, help="Who withdraws it [default: your login name].")
+@click.option("--yes", "-y", "assume_yes", is_flag=True, help="Withdraw it without asking.")
+def rollback_command(reason: str, by: str | None, assume_yes: bool) -> None:
+    """Withdraw the rules version in force: the one before it applies again.
+
+    What changes is shown first. The withdrawn version is kept under .withdrawn/ with who
+    withdrew it, when and why; its date is never used again.
+    """
+    from exportctl.atas.rules import difference, rollback, rollback_plan, rules_lock
+
+    with rules_lock():
+        current, previous = rollback_plan()
+        click.echo(
+            f"Withdrawing rules version {current.version} puts {previous.version} back in force:"
+        )
+        for line in difference(current, previous):
+            click.echo(f"  {line}")
+        if not assume_yes and not click.confirm(
+            f"Withdraw rules version {current.version}?", default=False, err=True
+        ):
+            click.echo("Nothing was changed.")
+            return
+        withdrawn, restored, kept = rollback(reason=reason, by=by or _login_name())
+    click.echo(
+        f"Rules version {withdrawn.version} withdrawn (kept in {kept}); {restored.version} is "
+        "in force."
+    )
+
+
 @atas_rules_group.command("list")
 def list_command() -> None:
-    """List rules versions, newest last (the newest is in force)."""
-    for version in list_versions():
-        click.echo(version)
+    """List rules versions, newest last (the newest is in force), and withdrawn ones."""
+    from exportctl.atas.rules import withdrawn_versions
+
+    versions = list_versions()
+    for version in versions:
+        click.echo(f"{version}{'  [in force]' if version == versions[-1] else ''}")
+    for version in withdrawn_versions():
+        click.echo(f"{version}  [withdrawn]")
 
 
 @atas_rules_group.command("show")
@@ -204,6 +276,15 @@ def import_hecos_definitions_command() -> None:
     from exportctl.atas.definitions import import_hecos_definitions
 
     click.echo(f"HECoS definitions written to {import_hecos_definitions()}.")
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name known to the system (a container)
+        return f"uid {os.getuid()}"
 
 
 @click.command("evaluate-subjects")

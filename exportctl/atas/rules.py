@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import pycountry
+from lxml.etree import XMLSyntaxError
 
+from exportctl.archives import check_archive
 from exportctl.atas.defaults import RULES_DIR
 from exportctl.atas.vocabulary import (
     CAH3_PATTERN,
@@ -31,9 +37,16 @@ from exportctl.atas.vocabulary import (
     load_vocabulary,
     sha256_of,
 )
+from exportctl.atomic import exclusive
 from exportctl.errors import AtasInputError, RulesError
+from exportctl.textio import DEFAULT_ENCODING, decode_bytes
 
 MANIFEST_FILE = "manifest.json"
+STAGING_PREFIX = ".import-"
+#: Where ``rollback`` keeps a version it took out of force (a hidden folder: never loaded).
+WITHDRAWN_FOLDER = ".withdrawn"
+#: Tables an import may give with a header and no rows: no unresolved codes is a real state.
+MAY_BE_EMPTY = ("unresolved",)
 VERSION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SOC_PATTERN = re.compile(r"^\d{4}$")
 AREA_PATTERN = re.compile(r"^CAH\d{2}(-\d{2}(-\d{2})?)?$")
@@ -384,14 +397,27 @@ def _guess_kind(headers: list[str], where: str) -> str:
     return fits[0]
 
 
-def read_rules_file(path: Path, *, table: str | None = None) -> list[RawTable]:
-    """Read an officer's CSV (one table) or Excel workbook (one table per sheet)."""
+def read_rules_file(
+    path: Path, *, table: str | None = None, encoding: str = DEFAULT_ENCODING
+) -> list[RawTable]:
+    """Read an officer's CSV (one table) or Excel workbook (one table per sheet). A CSV is
+    decoded with ``encoding`` (a byte-order mark decides: Excel's "CSV UTF-8" and UTF-16 are
+    read as such); anything that cannot be read is a ``RulesError`` naming the file."""
     if not path.is_file():
         raise RulesError(f"No such file: {path}.")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            grid = [row for row in csv.reader(handle)]
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise RulesError(f"Cannot read {path}: {error.strerror}.") from None
+        text = decode_bytes(data, where=path.name, encoding=encoding, error=RulesError)
+        try:
+            grid = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as error:
+            raise RulesError(
+                f"{path.name} is not a readable CSV file ({error}). Save it again as CSV."
+            ) from None
         kind = (
             _kind_name(table, path.name)
             if table
@@ -399,30 +425,52 @@ def read_rules_file(path: Path, *, table: str | None = None) -> list[RawTable]:
         )
         return [_rows_from_grid(TABLES[kind], grid, path.name)]
     if suffix in (".xlsx", ".xlsm"):
-        import openpyxl  # imported here: only officers importing workbooks need it
-
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            tables = []
-            for sheet in workbook.worksheets:
-                grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-                where = f"{path.name} sheet '{sheet.title}'"
-                if not grid:
-                    continue
-                if table:
-                    kind = _kind_name(table, where)
-                elif (
-                    _normalise_header(sheet.title) in TABLES
-                    or _normalise_header(sheet.title) in SHEET_ALIASES
-                ):
-                    kind = _kind_name(sheet.title, where)
-                else:
-                    kind = _guess_kind([str(h) for h in grid[0] if h is not None], where)
-                tables.append(_rows_from_grid(TABLES[kind], grid, where))
-            return tables
-        finally:
-            workbook.close()
+        return _read_workbook(path, table)
     raise RulesError(f"{path.name}: rules files must be .csv or .xlsx, not '{suffix}'.")
+
+
+def _read_workbook(path: Path, table: str | None) -> list[RawTable]:
+    import openpyxl  # imported here: only officers importing workbooks need it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    check_archive(path, name=path.name, kind=".xlsx", error=RulesError)
+    damaged = (
+        *(zipfile.BadZipFile, InvalidFileException, XMLSyntaxError, ParseError),
+        *(KeyError, ValueError, TypeError, OSError, EOFError, IndexError, AttributeError),
+    )
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except damaged as error:
+        raise RulesError(
+            f"{path.name} cannot be read as an Excel workbook ({type(error).__name__}): it is "
+            "damaged or not an .xlsx file. Save it again as .xlsx, or as CSV UTF-8."
+        ) from None
+    try:
+        tables = []
+        for sheet in workbook.worksheets:
+            where = f"{path.name} sheet '{sheet.title}'"
+            try:
+                grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+            except damaged as error:
+                raise RulesError(
+                    f"{where} cannot be read ({type(error).__name__}): the workbook is "
+                    "damaged. Save it again as .xlsx, or as CSV UTF-8."
+                ) from None
+            if not grid:
+                continue
+            if table:
+                kind = _kind_name(table, where)
+            elif (
+                _normalise_header(sheet.title) in TABLES
+                or _normalise_header(sheet.title) in SHEET_ALIASES
+            ):
+                kind = _kind_name(sheet.title, where)
+            else:
+                kind = _guess_kind([str(h) for h in grid[0] if h is not None], where)
+            tables.append(_rows_from_grid(TABLES[kind], grid, where))
+        return tables
+    finally:
+        workbook.close()
 
 
 def _kind_name(name: str, where: str) -> str:
@@ -583,19 +631,73 @@ def write_version(
     rules_dir: Path = RULES_DIR,
 ) -> Path:
     """Write a complete, validated rules version atomically; refuse to overwrite a version."""
+    staged = stage_version(
+        tables,
+        version=version,
+        verified_on=verified_on,
+        provenance=provenance,
+        notes=notes,
+        subject_list_complete=subject_list_complete,
+        based_on=based_on,
+        rules_dir=rules_dir,
+    )
+    return staged.put_in_force()
+
+
+@dataclass
+class StagedVersion:
+    """A rules version written and validated under a hidden name, not yet in force: shown
+    (``difference``) before it takes effect, then put in force or discarded."""
+
+    version: str
+    staging: Path
+    rules_dir: Path
+    rules: AtasRules
+
+    def put_in_force(self) -> Path:
+        final = self.rules_dir / self.version
+        _refuse_taken(self.version, self.rules_dir)
+        os.rename(self.staging, final)
+        return final
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _refuse_taken(version: str, rules_dir: Path) -> None:
+    if (rules_dir / version).exists():
+        raise RulesError(
+            f"Rules version {version} already exists; versions are never overwritten. "
+            "Import under a later date."
+        )
+    if version in withdrawn_versions(rules_dir):
+        raise RulesError(
+            f"Rules version {version} was withdrawn (exportctl atas-rules rollback); cases may "
+            "name it, so its date is not used again. Import under a later date."
+        )
+
+
+def stage_version(
+    tables: Mapping[str, list[dict[str, str]]],
+    *,
+    version: str,
+    verified_on: str,
+    provenance: Mapping[str, str],
+    notes: Iterable[str] = (),
+    subject_list_complete: bool = False,
+    based_on: str | None = None,
+    rules_dir: Path = RULES_DIR,
+) -> StagedVersion:
+    """Write a complete rules version into a hidden staging folder and load it back with the
+    checks of any later load."""
     version = _check_date(version, "rules version")
     verified_on = _check_date(verified_on, "verification date")
     missing = [kind for kind in TABLES if kind not in tables]
     if missing:
         raise RulesError(f"Rules version {version} lacks table(s): {', '.join(missing)}.")
-    final = rules_dir / version
-    if final.exists():
-        raise RulesError(
-            f"Rules version {version} already exists; versions are never overwritten. "
-            "Import under a later date."
-        )
+    _refuse_taken(version, rules_dir)
     rules_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".import-{version}-", dir=rules_dir))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{version}-", dir=rules_dir))
     try:
         files: dict[str, Any] = {}
         for kind, spec in TABLES.items():
@@ -604,6 +706,8 @@ def write_version(
                 writer = csv.DictWriter(handle, fieldnames=list(spec.columns), lineterminator="\n")
                 writer.writeheader()
                 writer.writerows(tables[kind])
+                handle.flush()
+                os.fsync(handle.fileno())
             files[kind] = {
                 "file": spec.file,
                 "rows": len(tables[kind]),
@@ -621,15 +725,139 @@ def write_version(
             "notes": list(notes),
             "tables": files,
         }
-        (staging / MANIFEST_FILE).write_text(
-            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
-        )
-        load_rules_from(staging, version_name=version)  # the same checks as any later load
-        os.rename(staging, final)
+        with (staging / MANIFEST_FILE).open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(manifest, indent=2) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        rules = load_rules_from(staging, version_name=version)  # the checks of any later load
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return final
+    return StagedVersion(version, staging, rules_dir, rules)
+
+
+@contextmanager
+def rules_lock(rules_dir: Path = RULES_DIR) -> Iterator[None]:
+    """One change to the rules versions at a time. Holding it, the staging folders that a
+    killed import left behind are removed."""
+    with exclusive(rules_dir / ".change.lock", f"the ATAS rules in {rules_dir}"):
+        for stale in rules_dir.glob(f"{STAGING_PREFIX}*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+
+
+def withdrawn_versions(rules_dir: Path = RULES_DIR) -> list[str]:
+    """Versions taken out of force by ``rollback``, oldest first."""
+    folder = rules_dir / WITHDRAWN_FOLDER
+    if not folder.is_dir():
+        return []
+    return sorted({p.name[:10] for p in folder.iterdir() if VERSION_PATTERN.match(p.name[:10])})
+
+
+def rollback(
+    *, reason: str, by: str, rules_dir: Path = RULES_DIR
+) -> tuple[AtasRules, AtasRules, Path]:
+    """Take the version in force out of force: the one before it applies again. The version
+    is kept, with who withdrew it, when and why, under ``.withdrawn/``. Returns the version
+    withdrawn, the version now in force and where the withdrawn one is kept."""
+    if not reason.strip():
+        raise RulesError("Say why the rules version is withdrawn (--reason).")
+    current, previous = rollback_plan(rules_dir)
+    kept = (
+        rules_dir
+        / WITHDRAWN_FOLDER
+        / f"{current.version}-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    )
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    note = {
+        "withdrawn_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "withdrawn_by": by,
+        "reason": reason.strip(),
+        "in_force_again": previous.version,
+    }
+    os.rename(rules_dir / current.version, kept)
+    (kept / "withdrawn.json").write_text(json.dumps(note, indent=2) + "\n", encoding="utf-8")
+    return current, previous, kept
+
+
+def rollback_plan(rules_dir: Path = RULES_DIR) -> tuple[AtasRules, AtasRules]:
+    """The version in force and the one a rollback would put back in force."""
+    versions = list_versions(rules_dir)
+    if len(versions) < 2:
+        raise RulesError(
+            f"Only one rules version ({', '.join(versions) or 'none'}) is in {rules_dir}: there "
+            "is nothing earlier to go back to."
+        )
+    return (
+        load_rules(versions[-1], rules_dir=rules_dir),
+        load_rules(versions[-2], rules_dir=rules_dir),
+    )
+
+
+def difference(old: AtasRules | None, new: AtasRules) -> list[str]:
+    """What changes when ``new`` replaces ``old`` in force, one line per change: ``+`` added,
+    ``-`` removed, ``~`` changed."""
+    if old is None:
+        return [f"  (no rules in force before: {len(new.subjects)} listed subjects)"]
+    lines: list[str] = []
+
+    def compare(what: str, before: dict[str, str], after: dict[str, str]) -> None:
+        for key in sorted(before.keys() - after.keys()):
+            lines.append(f"- {what} {key} {before[key]}".rstrip())
+        for key in sorted(after.keys() - before.keys()):
+            lines.append(f"+ {what} {key} {after[key]}".rstrip())
+        for key in sorted(before.keys() & after.keys()):
+            if before[key] != after[key]:
+                lines.append(f"~ {what} {key}: {before[key]} -> {after[key]}")
+
+    def subject(s: ListedSubject) -> str:
+        levels = f" [{', '.join(s.levels)}]" if s.levels else ""
+        return f"{s.label}{levels} ({s.confidence})"
+
+    compare(
+        "listed subject",
+        {k: subject(v) for k, v in old.subjects.items()},
+        {k: subject(v) for k, v in new.subjects.items()},
+    )
+    compare(
+        "exempt nationality",
+        {k: v.country for k, v in old.exempt.items()},
+        {k: v.country for k, v in new.exempt.items()},
+    )
+    compare(
+        "level",
+        {k: v.scope for k, v in old.levels.items()},
+        {k: v.scope for k, v in new.levels.items()},
+    )
+    compare(
+        "occupation",
+        {k: v.title for k, v in old.occupations.items()},
+        {k: v.title for k, v in new.occupations.items()},
+    )
+    compare(
+        "check area",
+        {a.area: a.label for a in old.check_areas},
+        {a.area: a.label for a in new.check_areas},
+    )
+    compare(
+        "unresolved code",
+        {u.code: u.source_label for u in old.unresolved},
+        {u.code: u.source_label for u in new.unresolved},
+    )
+    if old.subject_list_complete != new.subject_list_complete:
+        lines.append(
+            f"~ subject list complete: {_yes(old.subject_list_complete)} -> "
+            f"{_yes(new.subject_list_complete)}"
+            + (" (unlisted subjects become 'not required')" if new.subject_list_complete else "")
+        )
+    lines.extend(f"- note: {note}" for note in old.notes if note not in new.notes)
+    lines.extend(f"+ note: {note}" for note in new.notes if note not in old.notes)
+    return lines or ["  (no change to any table)"]
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def load_rules(version: str | None = None, *, rules_dir: Path = RULES_DIR) -> AtasRules:
@@ -786,13 +1014,52 @@ def import_rules(
     subject_list_complete: bool = False,
     notes: Iterable[str] = (),
     base_version: str | None = None,
+    encoding: str = DEFAULT_ENCODING,
     rules_dir: Path = RULES_DIR,
 ) -> Path:
-    """Create a new rules version from an officer's CSV or Excel files.
+    """Create a new rules version from an officer's CSV or Excel files and put it in force
+    (``stage_import`` shows the difference first)."""
+    with rules_lock(rules_dir):
+        staged = stage_import(
+            paths,
+            version=version,
+            verified_on=verified_on,
+            source=source,
+            table=table,
+            confidence=confidence,
+            subject_list_complete=subject_list_complete,
+            notes=notes,
+            base_version=base_version,
+            encoding=encoding,
+            rules_dir=rules_dir,
+        )
+        try:
+            return staged.put_in_force()
+        finally:
+            staged.discard()
+
+
+def stage_import(
+    paths: Iterable[Path],
+    *,
+    version: str,
+    verified_on: str,
+    source: str,
+    table: str | None = None,
+    confidence: str = "official",
+    subject_list_complete: bool = False,
+    notes: Iterable[str] = (),
+    base_version: str | None = None,
+    encoding: str = DEFAULT_ENCODING,
+    rules_dir: Path = RULES_DIR,
+) -> StagedVersion:
+    """A new rules version from an officer's CSV or Excel files, written and checked but not
+    yet in force. Call under ``rules_lock``.
 
     Tables in the files replace those of the base version (the newest, unless named); the
     others are carried over. Any error (bad or unknown code, duplicate, unknown column, bad
-    country code) names the file and row and writes nothing.
+    country code, a table with a header but no rows, a file that cannot be decoded or opened)
+    names the file and row and writes nothing.
     """
     if confidence not in CONFIDENCES:
         raise RulesError(f"Confidence '{confidence}' is not one of {', '.join(CONFIDENCES)}.")
@@ -807,9 +1074,11 @@ def import_rules(
     vocabulary = load_vocabulary()
     new_tables: dict[str, list[dict[str, str]]] = {}
     for path in paths:
-        for raw in read_rules_file(Path(path), table=table):
+        for raw in read_rules_file(Path(path), table=table, encoding=encoding):
             if raw.kind in new_tables:
                 raise RulesError(f"{raw.where}: a second '{raw.kind}' table in this import.")
+            if not raw.rows and raw.kind not in MAY_BE_EMPTY:
+                raise RulesError(_empty_table(raw, subject_list_complete))
             new_tables[raw.kind] = validate_table(
                 raw, vocabulary, default_confidence=confidence, default_sources=source
             )
@@ -833,7 +1102,7 @@ def import_rules(
     if "subjects" in new_tables and "unresolved" not in new_tables:
         tables["unresolved"] = []  # a new subject list supersedes the old unresolved codes
         provenance["unresolved"] = "cleared: superseded by the imported subject list"
-    return write_version(
+    return stage_version(
         tables,
         version=version,
         verified_on=verified_on,
@@ -842,4 +1111,20 @@ def import_rules(
         subject_list_complete=subject_list_complete,
         based_on=base.version if base is not None else None,
         rules_dir=rules_dir,
+    )
+
+
+def _empty_table(raw: RawTable, subject_list_complete: bool) -> str:
+    consequence = {
+        "subjects": "no subject would need ATAS",
+        "nationalities": "no nationality would be exempt",
+        "levels": "no level of study would be known",
+        "occupations": "no occupation code would be known",
+        "check_areas": "no subject area would be flagged for a check",
+    }.get(raw.kind, "the table would be emptied")
+    if raw.kind == "subjects" and subject_list_complete:
+        consequence += " (with --complete-list every assessment would be 'not required')"
+    return (
+        f"{raw.where}: the {raw.kind} table has a header but no rows: {consequence}. Check that "
+        "the file is the whole list; nothing was imported."
     )

@@ -3,12 +3,14 @@ so a CAH3 subject can be suggested for an abstract that shares its meaning but n
 
 The vectors are built once with the same model as the control-list matching and saved under
 ``models/subjects/`` (float16 ``.npy``, the texts in ``texts.json``, a ``params.json`` stamp of
-the model and a digest of the texts); a stale or missing store is rebuilt.
+the model, a digest of the texts and each file's sha256, written whole or not at all:
+``exportctl.artefacts``); a stale, missing or damaged store is rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 from dataclasses import dataclass
@@ -17,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from exportctl.artefacts import SavedFolder, save_folder, stamp_without_files
 from exportctl.config import MODELS_DIR
+from exportctl.errors import IndexMismatchError
 from exportctl.progress import step as report_step
 
 log = logging.getLogger(__name__)
@@ -43,14 +47,19 @@ def load_or_build(texts: list[str], folder: Path = FOLDER) -> SubjectVectors:
     missing or stale. Use ``vectors_for`` for a part of the vocabulary."""
     texts = sorted(set(texts))
     expected = _stamp(texts)
-    try:
-        if json.loads((folder / "params.json").read_text()) == expected:
-            saved = json.loads((folder / "texts.json").read_text())
-            vectors = np.load(folder / "vectors.npy", allow_pickle=False).astype(np.float32)
-            if saved == texts and len(vectors) == len(texts):
-                return SubjectVectors({t: i for i, t in enumerate(texts)}, vectors)
-    except (OSError, ValueError):
-        pass
+    for _ in range(2):  # read twice: another process may be replacing the folder
+        try:
+            with SavedFolder(folder, what="subject vectors") as saved:
+                if stamp_without_files(saved.stamp) != expected:
+                    break
+                saved_texts = json.loads(saved.read("texts.json"))
+                vectors = np.load(io.BytesIO(saved.read("vectors.npy")), allow_pickle=False)
+            if saved_texts == texts and vectors.ndim == 2 and len(vectors) == len(texts):
+                rows = {t: i for i, t in enumerate(texts)}
+                return SubjectVectors(rows, vectors.astype(np.float32))
+            break
+        except (IndexMismatchError, ValueError, EOFError) as error:
+            log.info("%s", error)
     from exportctl.suggest.embedding import load_embedder
 
     log.info("Embedding %d subject names and definitions (once).", len(texts))
@@ -59,13 +68,19 @@ def load_or_build(texts: list[str], folder: Path = FOLDER) -> SubjectVectors:
         "Embedded the subject names and definitions",
     ):
         vectors = load_embedder().embed(texts)
+
+    def write(staging: Path) -> None:
+        np.save(staging / "vectors.npy", vectors.astype(np.float16))
+        (staging / "texts.json").write_text(json.dumps(texts, ensure_ascii=False))
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "vectors.npy", vectors.astype(np.float16))
-        (folder / "texts.json").write_text(json.dumps(texts, ensure_ascii=False))
-        (folder / "params.json").write_text(json.dumps(expected, indent=2))
+        save_folder(folder, write, expected)
     except OSError as error:
-        log.warning("Could not save subject vectors to %s (%s).", folder, error)
+        log.warning(
+            "Could not save subject vectors to %s (%s); they are used from memory for this run.",
+            folder,
+            error.strerror or error,
+        )
     return SubjectVectors({t: i for i, t in enumerate(texts)}, vectors)
 
 

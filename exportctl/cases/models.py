@@ -3,12 +3,15 @@
 Times are stored as naive UTC datetimes: SQLite keeps no time zone, and Excel has none either.
 ``cases.version`` and ``suggestions.version`` are optimistic-lock counters: a save names the
 version it was made from and fails cleanly if someone else saved first. ``audit_events`` is
-append-only, enforced by database triggers on SQLite and PostgreSQL.
+append-only, enforced by database triggers on SQLite and PostgreSQL, and a hash chain that
+shows any change made behind the app's back.
 
-Indexes serve the paged, filtered case lists of an office with tens of thousands of cases; they
-are created on existing databases too, and ``suggestions.evidence_text`` and
-``cases.decision_list_version`` (nullable columns added after the first release) are added to
-them, when ``CaseRepository.open`` opens them; new tables (``amendment_reviews``) are made.
+Indexes serve the paged, filtered case lists of an office with tens of thousands of cases.
+
+These classes describe the tables as the code reads and writes them; the tables themselves are
+made and changed only by the migrations in ``migrations/versions/`` (see
+:mod:`exportctl.cases.schema`), which also hold the audit trail's triggers. A test checks that
+the two agree: a change here needs a migration.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    DDL,
     DateTime,
     Float,
     ForeignKey,
@@ -25,11 +27,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-SCHEMA_VERSION = 1
 
 
 class Base(DeclarativeBase):
@@ -162,7 +161,10 @@ class AmendmentReviewRow(Base):
 
 
 class AuditRow(Base):
-    """One change, never updated or deleted."""
+    """One change, never updated or deleted. ``record_hash`` covers the record's content and
+    ``prev_hash``, the hash of the record before it (see :mod:`exportctl.cases.audit_chain`);
+    both are set for every record (nullable only because records from before the chain were
+    given theirs by a migration)."""
 
     __tablename__ = "audit_events"
 
@@ -176,6 +178,19 @@ class AuditRow(Base):
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
     list_version: Mapped[str | None] = mapped_column(String(100))
     rules_version: Mapped[str | None] = mapped_column(String(100))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainRow(Base):
+    """The head of the audit chain, one row (``id`` 1): the last record's id and hash. Writers
+    lock it to append, so the chain never forks; triggers refuse its deletion."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class SignInSessionRow(Base):
@@ -192,44 +207,24 @@ class SignInSessionRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(50))
 
 
+class SignInThrottleRow(Base):
+    """Failed sign-ins of one user name (as typed, folded to lower case), known or not: the
+    count since the last success, and how long the name is locked. Shared by every app server
+    of the database."""
+
+    __tablename__ = "sign_in_throttle"
+
+    username: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class MetaRow(Base):
+    """``schema_version`` is kept so that releases from before migrations refuse a database
+    upgraded since (they know only version 1)."""
+
     __tablename__ = "exportctl_meta"
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
-
-
-_APPEND_ONLY = "audit_events is append-only"
-
-event.listen(
-    AuditRow.__table__,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
-    ).execute_if(dialect="sqlite"),
-)
-event.listen(
-    AuditRow.__table__,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
-    ).execute_if(dialect="sqlite"),
-)
-event.listen(
-    AuditRow.__table__,
-    "after_create",
-    DDL(
-        "CREATE OR REPLACE FUNCTION exportctl_audit_append_only() RETURNS trigger AS $$ "
-        f"BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END; $$ LANGUAGE plpgsql"
-    ).execute_if(dialect="postgresql"),
-)
-event.listen(
-    AuditRow.__table__,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-        "FOR EACH ROW EXECUTE FUNCTION exportctl_audit_append_only()"
-    ).execute_if(dialect="postgresql"),
-)

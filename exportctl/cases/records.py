@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from exportctl.cases.audit_chain import ChainHead
 from exportctl.cases.vocabulary import (
     AMENDMENT_RESOLUTIONS,
     ANSWERS,
@@ -192,6 +193,7 @@ class AuditRecord:
     detail: dict[str, Any]
     list_version: str | None
     rules_version: str | None
+    record_hash: str | None = None  # its link in the audit chain (exportctl.cases.audit_chain)
 
     @property
     def detail_text(self) -> str:
@@ -334,6 +336,7 @@ class ExportStream:
     scope: str  # the filter in words
     cases: Callable[[], Iterator[CaseRecord]]
     audit: Callable[[], Iterator[AuditRecord]]
+    chain_head: ChainHead | None = None  # the audit chain's last record included
 
 
 @dataclass(frozen=True)
@@ -344,6 +347,7 @@ class ExportData:
     exported_by: str
     cases: tuple[CaseRecord, ...] = ()
     audit: tuple[AuditRecord, ...] = field(default_factory=tuple)
+    chain_head: ChainHead | None = None
 
 
 def case_ref(case_id: int) -> str:
@@ -372,6 +376,13 @@ _ACTIONS: dict[str, str] = {
     "decision_reconfirmed": "Decision re-confirmed after the list changed",
     "amendment_redecided": "Decided again after the list changed",
     "list_rescreened": "Cases checked against a new list version",
+    "schema_upgraded": "Database upgraded",
+    "database_backed_up": "Database backed up",
+    "database_restored": "Database restored",
+    "signed_in": "Signed in",
+    "signed_out": "Signed out",
+    "sign_in_failed": "Sign-in failed",
+    "session_ended": "Session ended",
 }
 
 

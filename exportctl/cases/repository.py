@@ -37,18 +37,17 @@ from sqlalchemy import (
     event,
     exists,
     func,
-    inspect,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from exportctl.auth import User, require_officer
+from exportctl.cases import audit_chain
 from exportctl.cases.errors import (
     CaseInputError,
     CaseNotFoundError,
@@ -58,11 +57,9 @@ from exportctl.cases.errors import (
 )
 from exportctl.cases.json_sql import json_text
 from exportctl.cases.models import (
-    SCHEMA_VERSION,
     AmendmentReviewRow,
     AnswerRow,
     AuditRow,
-    Base,
     CaseRow,
     MetaRow,
     SuggestionRow,
@@ -86,6 +83,7 @@ from exportctl.cases.records import (
     evidence_summary,
     parse_case_ref,
 )
+from exportctl.cases.schema import ensure_schema
 from exportctl.cases.vocabulary import (
     ANSWERS,
     ATAS_DECISIONS,
@@ -139,15 +137,16 @@ class NewEntry:
     title: str
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, a busy timeout and immediate transactions."""
+def make_engine(url: str, *, busy_timeout: float = 30) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, a busy timeout (seconds a writer waits
+    for the write lock) and immediate transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     database = parsed.database
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -156,7 +155,7 @@ def make_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -182,20 +181,22 @@ class CaseRepository:
 
     @classmethod
     def open(cls, url: str) -> CaseRepository:
-        """Connect to ``url``, creating the tables on first use."""
+        """Connect to ``url``, making the schema in an empty database. A database made by an
+        earlier exportctl is refused (:class:`~exportctl.cases.schema.SchemaOutdatedError`)
+        until ``exportctl cases upgrade`` has brought it up to date."""
         engine = make_engine(url)
         try:
-            Base.metadata.create_all(engine)
+            ensure_schema(engine)
         except OperationalError as error:
+            engine.dispose()
             raise CaseStoreError(
                 f"Cannot open the case database {engine.url.render_as_string()}: {error.orig}. "
                 "Check EXPORTCTL_DATABASE_URL."
             ) from error
-        repository = cls(engine)
-        repository._check_schema()
-        repository._ensure_columns()
-        repository._ensure_indexes()
-        return repository
+        except CaseStoreError:
+            engine.dispose()
+            raise
+        return cls(engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -221,39 +222,6 @@ class CaseRepository:
             raise CaseStoreError(
                 f"The case database is busy or unavailable ({error.orig}). Try again."
             ) from error
-
-    def _ensure_columns(self) -> None:
-        """Nullable columns added since the first release, added to a database made before."""
-        for table, column, kind in (
-            ("suggestions", "evidence_text", "TEXT"),
-            ("cases", "decision_list_version", "VARCHAR(100)"),
-        ):
-            present = {c["name"] for c in inspect(self.engine).get_columns(table)}
-            if column not in present:
-                with self.engine.begin() as connection:
-                    connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
-
-    def _ensure_indexes(self) -> None:
-        """Indexes added since a database was created (``create_all`` only makes them with new
-        tables). A database that already holds repeated external ids keeps working without the
-        unique index; new repeats are still refused by :meth:`create_case`."""
-        for table in Base.metadata.sorted_tables:
-            for index in table.indexes:
-                try:
-                    index.create(self.engine, checkfirst=True)
-                except (IntegrityError, OperationalError, ProgrammingError) as error:
-                    logger.warning("Index %s not created: %s", index.name, error.orig)
-
-    def _check_schema(self) -> None:
-        with self._transaction() as session:
-            row = session.get(MetaRow, "schema_version")
-            if row is None:
-                session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif row.value != str(SCHEMA_VERSION):
-                raise CaseStoreError(
-                    f"The case database has schema version {row.value}; this exportctl uses "
-                    f"{SCHEMA_VERSION}. Use a matching exportctl or migrate the database."
-                )
 
     # -- creating cases ---------------------------------------------------------------------
 
@@ -600,30 +568,24 @@ class CaseRepository:
 
     def export_stream(self, actor: User, case_filter: CaseFilter | None = None) -> ExportStream:
         """The cases matching ``case_filter`` with their suggestions and answers, and their
-        audit trail, read in chunks when the workbook is written. The export is recorded in
-        the audit trail first, so the workbook's own trail includes it."""
+        audit trail up to the chain head read now, read in chunks when the workbook is
+        written. Nothing is written: once the workbook is complete, :meth:`record_export`
+        records it in the audit trail (with the file's hash), so that a failed or abandoned
+        export leaves no record of an export that never happened."""
         require_officer(actor, "export decisions")
         case_filter = case_filter or CaseFilter()
         everything = case_filter == CaseFilter()
         scope = case_filter.describe()
         ids_query = self._filtered(select(CaseRow.id), actor, case_filter)
         now = utcnow()
-        with self._transaction() as session:
-            case_count = session.scalar(select(func.count()).select_from(ids_query.subquery()))
-            self._audit(
-                session,
-                actor,
-                None,
-                "decisions_exported",
-                detail={"cases": case_count, "scope": scope},
-                at=now,
-            )
-        audit_query = select(AuditRow)
-        if not everything:
-            audit_query = audit_query.where(
-                or_(AuditRow.case_id.in_(ids_query), AuditRow.action == "decisions_exported")
-            )
         with self._read() as session:
+            case_count = session.scalar(select(func.count()).select_from(ids_query.subquery()))
+            head = audit_chain.chain_head(session)
+            audit_query = select(AuditRow).where(AuditRow.id <= head.record_id)
+            if not everything:
+                audit_query = audit_query.where(
+                    or_(AuditRow.case_id.in_(ids_query), AuditRow.action == "decisions_exported")
+                )
             audit_count = session.scalar(select(func.count()).select_from(audit_query.subquery()))
 
         def cases() -> Iterator[CaseRecord]:
@@ -667,7 +629,58 @@ class CaseRepository:
             scope=scope,
             cases=cases,
             audit=audit,
+            chain_head=head,
         )
+
+    def record_export(
+        self, actor: User, stream: ExportStream, *, file_name: str, sha256: str, size: int
+    ) -> AuditRecord:
+        """Record in the audit trail that the workbook of ``stream`` was written, naming the
+        file, its SHA-256 and the chain head it holds. Called once the file is complete."""
+        require_officer(actor, "export decisions")
+        with self._transaction() as session:
+            row = self._audit(
+                session,
+                actor,
+                None,
+                "decisions_exported",
+                detail={
+                    "cases": stream.case_count,
+                    "scope": stream.scope,
+                    "file": file_name,
+                    "sha256": sha256,
+                    "bytes": size,
+                    "chain_head": str(stream.chain_head) if stream.chain_head else None,
+                },
+                at=utcnow(),
+            )
+            return _audit_record(row)
+
+    def record_event(
+        self,
+        *,
+        actor: str,
+        role: str,
+        action: str,
+        target: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditRecord:
+        """Record an event that concerns no case (a sign-in, a backup, an upgrade) in the
+        audit trail. ``actor`` may be a user name nobody has (a failed sign-in)."""
+        with self._transaction() as session:
+            row = audit_chain.append(
+                session,
+                case_id=None,
+                at=utcnow(),
+                actor=actor,
+                actor_role=role,
+                action=action,
+                target=target,
+                detail_json=json.dumps(detail or {}, ensure_ascii=False, default=str),
+                list_version=None,
+                rules_version=None,
+            )
+            return _audit_record(row)
 
     def export_data(self, actor: User, case_filter: CaseFilter | None = None) -> ExportData:
         """All matching cases, their suggestions and the audit trail, in memory (small stores
@@ -678,6 +691,7 @@ class CaseRepository:
             exported_by=stream.exported_by,
             cases=tuple(stream.cases()),
             audit=tuple(stream.audit()),
+            chain_head=stream.chain_head,
         )
 
     def _filtered(self, query: Select, actor: User, case_filter: CaseFilter) -> Select:
@@ -1063,6 +1077,10 @@ class CaseRepository:
         now = utcnow()
         with self._transaction() as session:
             case = self._load_case(session, actor, case_id, lock=True)
+            if case.version != expected_version:
+                # Changed since the officer opened it: say by whom, before judging the decision
+                # against entries the officer has not seen.
+                raise self._changed_error(session, case.id)
             confirmed = [s.code for s in case.suggestions if s.status == "confirmed"]
             if decision in LISTED_DECISIONS and not confirmed:
                 raise CaseInputError(
@@ -1135,6 +1153,8 @@ class CaseRepository:
         now = utcnow()
         with self._transaction() as session:
             case = self._load_case(session, actor, case_id, lock=True)
+            if case.version != expected_version:
+                raise self._changed_error(session, case.id)
             if case.status != "decided":
                 raise CaseInputError(f"{case_ref(case_id)} is not decided.")
             version = self._bump_case(
@@ -1503,19 +1523,18 @@ class CaseRepository:
         at: datetime,
         target: str | None = None,
         detail: dict[str, Any] | None = None,
-    ) -> None:
-        session.add(
-            AuditRow(
-                case_id=case.id if case is not None else None,
-                at=at,
-                actor=actor.username,
-                actor_role=actor.role,
-                action=action,
-                target=target,
-                detail_json=json.dumps(detail or {}, ensure_ascii=False, default=str),
-                list_version=case.list_version if case is not None else None,
-                rules_version=case.rules_version if case is not None else None,
-            )
+    ) -> AuditRow:
+        return audit_chain.append(
+            session,
+            case_id=case.id if case is not None else None,
+            at=at,
+            actor=actor.username,
+            actor_role=actor.role,
+            action=action,
+            target=target,
+            detail_json=json.dumps(detail or {}, ensure_ascii=False, default=str),
+            list_version=case.list_version if case is not None else None,
+            rules_version=case.rules_version if case is not None else None,
         )
 
 
@@ -1802,6 +1821,7 @@ def _audit_record(row: AuditRow) -> AuditRecord:
         detail=_loads(row.detail_json, {}),
         list_version=row.list_version,
         rules_version=row.rules_version,
+        record_hash=row.record_hash,
     )
 
 

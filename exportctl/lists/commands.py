@@ -8,24 +8,33 @@ from pathlib import Path
 
 import click
 
-from exportctl.config import (
-    CONTROL_LISTS_DIR,
-    DEFAULT_LIST_DATE,
-    DEFAULT_LIST_NAME,
-    DEFAULT_LIST_SOURCE,
-)
+from exportctl import progress
+from exportctl.config import CONTROL_LISTS_DIR, DEFAULT_LIST_NAME, DEFAULT_LIST_SOURCE
+from exportctl.errors import ExportctlError, OutputError
 from exportctl.lists.diff import CHANGE_KINDS, ListDiff, compare
-from exportctl.lists.importer import import_source, write_dataset
+from exportctl.lists.importer import (
+    KNOWN_LISTS,
+    check_list_version,
+    import_lock,
+    import_source,
+    refuse_existing,
+    write_dataset,
+)
 from exportctl.lists.model import LIST_NAMES
-from exportctl.lists.store import ControlList, available_datasets, dataset_for
+from exportctl.lists.store import ControlList, available_datasets, dataset_for, resolve_version
 
 
 @click.command("import")
 @click.argument(
     "source", type=click.Path(path_type=Path), default=DEFAULT_LIST_SOURCE, required=False
 )
-@click.option("--list-name", default=DEFAULT_LIST_NAME, show_default=True)
-@click.option("--list-date", default=DEFAULT_LIST_DATE, show_default=True, help="YYYY-MM-DD")
+@click.option("--list-name", default=DEFAULT_LIST_NAME, show_default=True,
+              help="Which list this is (lower-case letters, digits, hyphens).")  # fmt: skip
+@click.option("--list-date", required=True,
+              help="The date the list was published, YYYY-MM-DD (no default: a list is never "
+              "filed under another list's date).")  # fmt: skip
+@click.option("--replace", is_flag=True,
+              help="Replace an import of the same list and date (kept as a backup).")  # fmt: skip
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
@@ -33,10 +42,26 @@ from exportctl.lists.store import ControlList, available_datasets, dataset_for
     show_default=True,
     help="Root folder; the dataset goes to OUTPUT/<list-name>/<list-date>/.",
 )
-def import_command(source: Path, list_name: str, list_date: str, output: Path) -> None:
-    """Import a published control list (its text or its PDF) into a versioned dataset."""
-    imported = import_source(source, list_name=list_name, list_date=list_date)
-    folder = write_dataset(imported, output)
+def import_command(
+    source: Path, list_name: str, list_date: str, replace: bool, output: Path
+) -> None:
+    """Import a published control list (its text or its PDF) into a versioned dataset.
+
+    The newest import of a list is the one in use (unless 'exportctl --list' names another).
+    """
+    check_list_version(list_name, list_date)
+    try:
+        with import_lock(output, list_name):
+            if not replace:
+                refuse_existing(output, list_name, list_date)  # before minutes of parsing
+            with progress.status(f"Importing {source.name}"):
+                imported = import_source(source, list_name=list_name, list_date=list_date)
+                folder, backup = write_dataset(imported, output, replace=replace)
+    except OSError as error:
+        raise OutputError(
+            f"Cannot write the list under {output} ({error.strerror or error}): choose an "
+            "--output folder you can write to. Nothing was imported."
+        ) from None
     counts = imported.manifest.counts
     click.echo(
         f"Imported {counts['entries']} entries, {counts['clauses']} clauses, "
@@ -46,19 +71,45 @@ def import_command(source: Path, list_name: str, list_date: str, output: Path) -
         click.echo(f"  {LIST_NAMES.get(list_key, list_key)}: {number} entries")
     if imported.manifest.issues:
         click.echo(f"{len(imported.manifest.issues)} parse notes recorded in the manifest.")
+    if backup is not None:
+        click.echo(f"The import it replaces is kept in {backup}")
+    if list_name not in KNOWN_LISTS:
+        click.echo(
+            f"Completeness was not checked: '{list_name}' is not one of the known lists "
+            f"({', '.join(KNOWN_LISTS)})."
+        )
+    newest = resolve_version(list_name, root=output)[1]
+    version = f"{list_name}/{list_date}"
+    if newest != list_date:
+        click.echo(
+            f"The newer {list_name}/{newest} stays in use; to use this one give "
+            f"'exportctl --list {version} ...' (or set EXPORTCTL_LIST={version})."
+        )
+    elif list_name == DEFAULT_LIST_NAME:
+        click.echo(
+            f"{version} is now the list in use. Its suggestion indexes are built on first use "
+            "(a minute or two), or now with 'exportctl build-index'."
+        )
+    else:
+        click.echo(f"Use it with 'exportctl --list {version} ...'.")
 
 
 @click.group("lists", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def lists_command(ctx: click.Context, as_json: bool) -> None:
-    """Show the imported lists, their versions and counts; 'lists diff OLD NEW' shows what
-    changed between two of them."""
+    """Show the imported lists, their versions and counts, and which one is in use; 'lists diff
+    OLD NEW' shows what changed between two of them."""
     if ctx.invoked_subcommand is not None:
         return
+    try:
+        in_use = "/".join(resolve_version())
+    except ExportctlError:
+        in_use = None
     rows = []
     for folder in available_datasets():
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        manifest["in_use"] = f"{manifest.get('list_name')}/{manifest.get('list_date')}" == in_use
         rows.append(manifest)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -68,7 +119,8 @@ def lists_command(ctx: click.Context, as_json: bool) -> None:
     for manifest in rows:
         counts = manifest["counts"]
         click.echo(
-            f"{manifest['list_name']}/{manifest['list_date']}  "
+            f"{manifest['list_name']}/{manifest['list_date']}"
+            f"{'  [in use]' if manifest['in_use'] else ''}  "
             f"{counts['entries']} entries, {counts['clauses']} clauses, "
             f"{counts['definitions']} definitions  "
             f"(source {manifest['source_file']}, sha256 {manifest['source_sha256'][:12]}…, "
@@ -82,6 +134,8 @@ def lists_command(ctx: click.Context, as_json: bool) -> None:
                 "  dual-use entries per category: "
                 + ", ".join(f"{k}: {v}" for k, v in per_category.items())
             )
+    if rows and in_use is None:
+        click.echo("None of these is the list in use: check 'exportctl --list' / EXPORTCTL_LIST.")
 
 
 @lists_command.command("diff")

@@ -2,24 +2,36 @@
 
 ``control_lists/<list-name>/<list-date>/`` holds ``clauses.jsonl``, ``definitions.jsonl``,
 ``general_notes.jsonl`` and ``manifest.json`` (source file and sha256, list date, importer
-version, counts, and what could not be parsed). Nothing is written unless the whole import
-succeeds.
+version, counts, the sha256 of each data file, and what could not be parsed). Nothing is
+written unless the whole import succeeds: a source too large to be a list, one cut short or
+lacking a document the list must contain is refused. An existing dataset is replaced only when
+asked, and is then kept as a backup under ``control_lists/.backups/``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import logging
+import os
 import re
 import shutil
+import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tqdm import tqdm
+
+from exportctl import progress
+from exportctl.atomic import exclusive, fsync_folder, swap_in
 from exportctl.checksums import sha256_of
-from exportctl.errors import SourceFormatError
+from exportctl.errors import DatasetError, SourceFormatError
 from exportctl.lists.assemble import build_records, resolve_references
 from exportctl.lists.clause_parser import ClauseParser, ParseResult, cited_paths
 from exportctl.lists.definitions import parse_definitions
@@ -27,6 +39,7 @@ from exportctl.lists.general_notes import parse_general_notes
 from exportctl.lists.model import Clause, Definition, GeneralNote, Manifest
 from exportctl.lists.numbered_lists import parse_annex_items, parse_radioactive_sources
 from exportctl.lists.source import SourceLine
+from exportctl.lists.store import DATA_FILES, LIST_NAME, list_dates
 from exportctl.lists.textutil import join_lines
 
 log = logging.getLogger(__name__)
@@ -51,6 +64,52 @@ DOCUMENT_TITLES = {
 }
 
 
+#: The largest source accepted, by kind. The UK consolidated list is about 0.8 MB of text and a
+#: few MB of PDF; a file far larger is not a control list (and would take minutes to parse).
+MAX_SOURCE_BYTES = {"text": 10 * 1024 * 1024, "pdf": 100 * 1024 * 1024}
+#: Where a replaced dataset is kept (a hidden folder: never loaded as a list).
+BACKUPS_FOLDER = ".backups"
+STAGING_PREFIX = ".import-"
+
+_CATEGORIES = tuple(str(n) for n in range(10))
+_MILITARY_ENTRIES = tuple(f"ML{n}" for n in range(1, 23))
+_LIST_TITLES = {
+    "military": "the Military List",
+    "dual-use": "the Dual-Use List",
+    "uk-national": "the UK national controls (Schedule 3)",
+    "firearms": "the Non-military Firearms List",
+    "human-rights": "the Human Rights List",
+    "radioactive-sources": "the UK Radioactive Sources List",
+}
+
+
+@dataclass(frozen=True)
+class ListContents:
+    """What a complete import of a known list holds: every one of its lists, its Dual-Use
+    categories, the Military List's entries, its definitions and, when the source names the
+    documents it is made of (the UK text's page footers), each of those documents."""
+
+    lists: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    entries: tuple[str, ...] = ()
+    definitions: bool = False
+    documents: tuple[str, ...] = ()
+
+
+#: Known lists by ``--list-name``. Other names are imported without a completeness check.
+KNOWN_LISTS: dict[str, ListContents] = {
+    "uk-consolidated": ListContents(
+        lists=tuple(_LIST_TITLES),
+        categories=_CATEGORIES,
+        entries=_MILITARY_ENTRIES,
+        definitions=True,
+        documents=(*DOCUMENT_TITLES, *(f"CAT{n}" for n in _CATEGORIES)),
+    ),
+    "eu-dual-use": ListContents(lists=("dual-use",), categories=_CATEGORIES, definitions=True),
+    "eu-military": ListContents(lists=("military",), entries=_MILITARY_ENTRIES),
+}
+
+
 @dataclass(frozen=True)
 class ImportedList:
     manifest: Manifest
@@ -63,15 +122,29 @@ def read_source(path: Path) -> tuple[list[SourceLine], str]:
     """Lines of a text or PDF source, and which of the two it was."""
     if not path.exists():
         raise SourceFormatError(f"Source file not found: {path}")
-    with path.open("rb") as handle:
-        head = handle.read(5)
-    if head.startswith(b"%PDF") or path.suffix.lower() == ".pdf":
+    if not path.is_file():
+        raise SourceFormatError(f"{path} is not a file: give the list's text or PDF file.")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(5)
+        size = path.stat().st_size
+    except OSError as error:
+        raise SourceFormatError(f"Cannot read {path}: {error.strerror}.") from None
+    kind = "pdf" if head.startswith(b"%PDF") or path.suffix.lower() == ".pdf" else "text"
+    if size > MAX_SOURCE_BYTES[kind]:
+        raise SourceFormatError(
+            f"{path} is {size / 1_048_576:.0f} MB; a control list's {kind} is at most "
+            f"{MAX_SOURCE_BYTES[kind] / 1_048_576:.0f} MB (the UK list's text is under 1 MB). "
+            "Check that this is the list; nothing was written."
+        )
+    if kind == "pdf":
         from exportctl.lists.pdf_reader import read_pdf_lines
 
         return read_pdf_lines(path), "pdf"
     from exportctl.lists.text_reader import read_text_lines
 
-    return read_text_lines(path), "text"
+    with progress.step(f"Reading {path.name}", f"Read {path.name}"):
+        return read_text_lines(path), "text"
 
 
 def import_source(path: Path | str, *, list_name: str, list_date: str) -> ImportedList:
@@ -107,17 +180,20 @@ def import_lines(
     general_notes: list[GeneralNote] = []
     issues: list[str] = []
     page_labels = _page_labels(lines)
-    for kind, section_lines in sections:
-        found = _parse_section(kind, section_lines, known_paths, page_labels, page_headers)
-        clauses.extend(found.clauses)
-        definitions.extend(found.definitions)
-        general_notes.extend(found.general_notes)
-        issues.extend(found.issues)
+    with _parsing_bar(len(lines)) as bar:
+        for kind, section_lines in sections:
+            found = _parse_section(kind, section_lines, known_paths, page_labels, page_headers)
+            clauses.extend(found.clauses)
+            definitions.extend(found.definitions)
+            general_notes.extend(found.general_notes)
+            issues.extend(found.issues)
+            bar.update(len(section_lines))
     if not any(clause.depth == 0 for clause in clauses):
         raise SourceFormatError(
             f"{source_path} does not look like a control list: no entry codes such as ML1, "
             "PL9009 or 3A001 were found at line starts."
         )
+    check_contents(list_name, clauses, definitions, lines, source_path)
     clauses = _dedupe(clauses, issues)
     clauses = resolve_references(clauses)
     unresolved = sorted({c for clause in clauses for c in clause.unresolved_references})
@@ -138,6 +214,61 @@ def import_lines(
         issues=issues,
     )
     return ImportedList(manifest, clauses, definitions, general_notes)
+
+
+@contextmanager
+def _parsing_bar(lines: int) -> Iterator[tqdm]:
+    """A progress bar over the lines parsed (on a terminal, for a source of some size)."""
+    bar = tqdm(total=lines, desc="Parsing the list", unit="line", leave=False, file=sys.stderr,
+               disable=lines < 2000 or progress.bar_disabled())  # fmt: skip
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def check_contents(
+    list_name: str,
+    clauses: list[Clause],
+    definitions: list[Definition],
+    lines: list[SourceLine],
+    source_path: Path,
+) -> None:
+    """Refuse an import of a known list (``KNOWN_LISTS``) that lacks a part the list must
+    contain: a source cut at a document boundary, or another list imported under its name."""
+    contents = KNOWN_LISTS.get(list_name)
+    if contents is None:
+        return
+    entries = [c for c in clauses if c.depth == 0]
+    have_lists = {c.list_name for c in entries}
+    missing = [_LIST_TITLES.get(n, n) for n in contents.lists if n not in have_lists]
+    categories = {c.category for c in entries if c.list_name == "dual-use"}
+    lacking = [n for n in contents.categories if n not in categories]
+    if lacking and "dual-use" in have_lists:
+        missing.append(
+            f"Dual-Use categor{'y' if len(lacking) == 1 else 'ies'} {', '.join(lacking)}"
+        )
+    codes = {c.code for c in entries}
+    absent = [code for code in contents.entries if code not in codes]
+    if absent and "military" in have_lists:
+        missing.append(f"entries {', '.join(absent[:8])}{' ...' if len(absent) > 8 else ''}")
+    if contents.definitions and not definitions:
+        missing.append("the definitions of terms")
+    documents = {line.document[:4] for line in lines if line.document}
+    lost = [d for d in contents.documents if documents and d not in documents]
+    if len(lost) > 3:
+        missing.append(f"the documents {', '.join(lost)}")
+    else:
+        missing.extend(
+            f"the document {d} ({DOCUMENT_TITLES.get(d, 'Dual-Use List - Category ' + d[3:])})"
+            for d in lost
+        )
+    if missing:
+        raise SourceFormatError(
+            f"{source_path.name} is not the whole '{list_name}' list: it lacks "
+            f"{'; '.join(missing)}. Give the complete published list (or import another list "
+            "under its own --list-name); nothing was written."
+        )
 
 
 def _running_headers(source_path: Path) -> dict[int, str]:
@@ -356,30 +487,102 @@ def dataset_dir(root: Path, list_name: str, list_date: str) -> Path:
     return root / list_name / list_date
 
 
-def write_dataset(imported: ImportedList, root: Path) -> Path:
-    """Write the dataset atomically: into a temporary folder, then moved into place."""
-    target = dataset_dir(root, imported.manifest.list_name, imported.manifest.list_date)
+def check_list_version(list_name: str, list_date: str) -> None:
+    """A list name a folder can hold and a real date, or ``DatasetError``."""
+    if not LIST_NAME.match(list_name):
+        raise DatasetError(
+            f"The list name '{list_name}' is not usable: use lower-case letters, digits and "
+            "hyphens, e.g. uk-consolidated."
+        )
+    try:
+        if dt.date.fromisoformat(list_date).isoformat() != list_date:
+            raise ValueError
+    except ValueError:
+        raise DatasetError(
+            f"The list date '{list_date}' is not a date in the form YYYY-MM-DD: give the date "
+            "printed on the list."
+        ) from None
+
+
+@contextmanager
+def import_lock(root: Path, list_name: str) -> Iterator[None]:
+    """One import of a list at a time. Holding it, the staging folders that a killed import
+    left behind (hidden ``.import-*`` folders) are removed."""
+    folder = root / list_name
+    created = [f for f in (folder, root) if not f.exists()]  # removed again if left empty
+    try:
+        with exclusive(folder / ".import.lock", f"the '{list_name}' list"):
+            for stale in folder.glob(f"{STAGING_PREFIX}*"):
+                if stale.is_dir():
+                    log.info("Removing %s, left by an import that did not finish.", stale)
+                    shutil.rmtree(stale, ignore_errors=True)
+            yield
+    finally:
+        for made in created:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+
+
+def refuse_existing(root: Path, list_name: str, list_date: str) -> None:
+    """``DatasetError`` when ``list_name``/``list_date`` is already imported."""
+    if list_date in list_dates(list_name, root):
+        manifest = json.loads(
+            (dataset_dir(root, list_name, list_date) / "manifest.json").read_text("utf-8")
+        )
+        raise DatasetError(
+            f"{list_name}/{list_date} is already imported (from {manifest.get('source_file')} "
+            f"on {str(manifest.get('imported_at', ''))[:10]}). To replace it give --replace: "
+            f"the old one is then kept under {root / BACKUPS_FOLDER}. Nothing was written."
+        )
+
+
+def write_dataset(
+    imported: ImportedList, root: Path, *, replace: bool = False
+) -> tuple[Path, Path | None]:
+    """Write the dataset atomically: into a hidden staging folder, then renamed into place.
+    An existing dataset of the same list and date is refused unless ``replace``; replaced, it
+    is moved to ``root/.backups/<list-name>/<list-date>-<time>/`` and that path returned."""
+    name, date = imported.manifest.list_name, imported.manifest.list_date
+    check_list_version(name, date)
+    target = dataset_dir(root, name, date)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=target.parent))
+    if not replace:
+        refuse_existing(root, name, date)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.parent))
+    backup: Path | None = None
     try:
         _write_jsonl(staging / "clauses.jsonl", [c.to_dict() for c in imported.clauses])
         _write_jsonl(staging / "definitions.jsonl", [d.to_dict() for d in imported.definitions])
         _write_jsonl(staging / "general_notes.jsonl", [g.to_dict() for g in imported.general_notes])
-        (staging / "manifest.json").write_text(
+        imported.manifest.files.update({f: sha256_of(staging / f) for f in DATA_FILES})
+        _write_text(
+            staging / "manifest.json",
             json.dumps(imported.manifest.to_dict(), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
         )
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        fsync_folder(staging)
+        displaced = swap_in(staging, target)
+        if displaced is not None:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            backup = root / BACKUPS_FOLDER / name / f"{date}-{stamp}"
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            displaced.rename(backup)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     log.info("wrote %s", target)
-    return target
+    return target, backup
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_text(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -136,10 +136,13 @@ class Manifest:
     imported_at: str
     counts: dict[str, Any] = field(default_factory=dict)
     issues: list[str] = field(default_factory=list)  # what the importer could not parse
+    files: dict[str, str] = field(default_factory=dict)  # sha256 of each data file
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        if not isinstance(data, dict):
+            raise TypeError(f"a manifest is a JSON object, not {type(data).__name__}")
         return cls(**data)

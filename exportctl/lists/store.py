@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from functools import cached_property
 from pathlib import Path
 
-from exportctl.config import CONTROL_LISTS_DIR, DEFAULT_LIST_DATE, DEFAULT_LIST_NAME
+from exportctl.checksums import sha256_of
+from exportctl.config import CONTROL_LISTS_DIR, DEFAULT_LIST_NAME, LIST_CHOICE_VARIABLE
 from exportctl.errors import DatasetError, UnknownCodeError
 from exportctl.jsonl import read_jsonl
 from exportctl.lists.model import Clause, Definition, GeneralNote, Manifest
 
-DATASET_FILES = ("manifest.json", "clauses.jsonl", "definitions.jsonl", "general_notes.jsonl")
+DATA_FILES = ("clauses.jsonl", "definitions.jsonl", "general_notes.jsonl")
+DATASET_FILES = ("manifest.json", *DATA_FILES)
+#: A dataset folder is named by its list date; anything else beside it (an importer's hidden
+#: ``.import-*`` staging folder, a lock file) is never a dataset.
+LIST_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+LIST_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def normalise_code(code: str) -> str:
@@ -27,12 +34,66 @@ def normalise_code(code: str) -> str:
 
 
 def available_datasets(root: Path = CONTROL_LISTS_DIR) -> list[Path]:
-    """Dataset folders under ``root`` (``<list-name>/<list-date>/manifest.json``)."""
+    """Dataset folders under ``root``: ``<list-name>/<YYYY-MM-DD>/`` holding a manifest and
+    clauses, oldest first within each list. Hidden folders (an import's staging folder left by
+    a killed process, a backup) are never datasets."""
+    if not root.is_dir():
+        return []
     return sorted(
-        path.parent
-        for path in root.glob("*/*/manifest.json")
-        if (path.parent / "clauses.jsonl").exists()
+        folder
+        for named in root.iterdir()
+        if named.is_dir() and LIST_NAME.match(named.name)
+        for folder in named.iterdir()
+        if LIST_DATE.match(folder.name)
+        and (folder / "manifest.json").is_file()
+        and (folder / "clauses.jsonl").is_file()
     )
+
+
+def list_dates(list_name: str, root: Path = CONTROL_LISTS_DIR) -> list[str]:
+    """The imported dates of one list, oldest first."""
+    return [folder.name for folder in available_datasets(root) if folder.parent.name == list_name]
+
+
+def chosen_list() -> tuple[str, str | None]:
+    """The list in use: ``EXPORTCTL_LIST`` (``name`` or ``name/YYYY-MM-DD``, set by
+    ``exportctl --list``) or the default list; no date means its newest import."""
+    value = os.environ.get(LIST_CHOICE_VARIABLE, "").strip().strip("/")
+    if not value:
+        return DEFAULT_LIST_NAME, None
+    name, _, date = value.partition("/")
+    if LIST_DATE.match(name) and not date:  # a date alone: of the default list
+        return DEFAULT_LIST_NAME, name
+    return name, date or None
+
+
+def resolve_version(
+    list_name: str | None = None, list_date: str | None = None, *, root: Path = CONTROL_LISTS_DIR
+) -> tuple[str, str]:
+    """The (list name, list date) to load: as given, else as chosen (``chosen_list``); a
+    missing date is the newest import of that list. ``DatasetError`` when there is none."""
+    if list_name is None and list_date is None:
+        list_name, list_date = chosen_list()
+    list_name = list_name or DEFAULT_LIST_NAME
+    dates = list_dates(list_name, root)
+    if list_date is None:
+        if not dates:
+            raise DatasetError(
+                f"No imported '{list_name}' list under {root}: run 'exportctl import' "
+                f"(imported: {_imported(root)})."
+            )
+        return list_name, dates[-1]
+    if list_date not in dates:
+        raise DatasetError(
+            f"No imported list {list_name}/{list_date} under {root} (imported: "
+            f"{_imported(root)}). Run 'exportctl lists' to see them."
+        )
+    return list_name, list_date
+
+
+def _imported(root: Path) -> str:
+    names = [f"{f.parent.name}/{f.name}" for f in available_datasets(root)]
+    return ", ".join(names) or "none"
 
 
 def dataset_for(spec: str, root: Path = CONTROL_LISTS_DIR) -> Path:
@@ -77,17 +138,15 @@ class ControlList:
     @classmethod
     def load(
         cls,
-        list_name: str = DEFAULT_LIST_NAME,
-        list_date: str | None = DEFAULT_LIST_DATE,
+        list_name: str | None = None,
+        list_date: str | None = None,
         *,
         root: Path = CONTROL_LISTS_DIR,
     ) -> ControlList:
-        """Load a dataset; without ``list_date`` the newest of that list."""
-        if list_date is None:
-            dates = sorted(p.name for p in (root / list_name).glob("*") if p.is_dir())
-            if not dates:
-                raise DatasetError(f"No imported '{list_name}' list under {root}.")
-            list_date = dates[-1]
+        """Load a dataset: the list in use (``chosen_list``: the newest import of the default
+        list unless ``exportctl --list`` or ``EXPORTCTL_LIST`` names another) when neither is
+        given; without ``list_date`` the newest import of ``list_name``."""
+        list_name, list_date = resolve_version(list_name, list_date, root=root)
         return cls.from_dir(root / list_name / list_date)
 
     @classmethod
@@ -98,15 +157,32 @@ class ControlList:
                 f"The list dataset at {folder} is missing {', '.join(missing)}. "
                 "Run 'exportctl import' to rebuild it from the source text."
             )
-        manifest = Manifest.from_dict(json.loads((folder / "manifest.json").read_text("utf-8")))
-        clauses = [Clause.from_dict(row) for row in read_jsonl(folder / "clauses.jsonl")]
+        damaged = f"The list dataset at {folder} is damaged"
+        try:
+            manifest = Manifest.from_dict(json.loads((folder / "manifest.json").read_text("utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as error:
+            raise DatasetError(f"{damaged} (manifest.json: {error}); re-import it.") from None
+        for name, expected in manifest.files.items():
+            if sha256_of(folder / name) != expected:
+                raise DatasetError(
+                    f"{damaged}: {name} does not match the checksum in its manifest (edited "
+                    "or cut short); re-import the list with 'exportctl import --replace'."
+                )
+        try:
+            clauses = [Clause.from_dict(row) for row in read_jsonl(folder / "clauses.jsonl")]
+            definitions = [
+                Definition.from_dict(r) for r in read_jsonl(folder / "definitions.jsonl")
+            ]
+            notes = [GeneralNote.from_dict(r) for r in read_jsonl(folder / "general_notes.jsonl")]
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise DatasetError(
+                f"{damaged} ({type(error).__name__}: {error}); re-import it."
+            ) from None
         if len(clauses) != manifest.counts.get("clauses"):
             raise DatasetError(
                 f"{folder}/clauses.jsonl has {len(clauses)} clauses but its manifest says "
                 f"{manifest.counts.get('clauses')}: the dataset is incomplete; re-import it."
             )
-        definitions = [Definition.from_dict(r) for r in read_jsonl(folder / "definitions.jsonl")]
-        notes = [GeneralNote.from_dict(r) for r in read_jsonl(folder / "general_notes.jsonl")]
         return cls(manifest, clauses, definitions, notes)
 
     # -- identity ----------------------------------------------------------------------

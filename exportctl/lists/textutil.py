@@ -13,17 +13,24 @@ SINGLE_QUOTED = re.compile(r"(?<![A-Za-z0-9])['‘]([^'‘’\"]{2,80}?)['’](?
 
 
 def join_lines(lines: list[str]) -> str:
-    """Join printed lines into running text, mending words hyphenated at a line end."""
-    out = ""
+    """Join printed lines into running text, mending words hyphenated at a line end.
+
+    Built from a list of pieces (linear in the text's length: a long note or a whole document
+    is joined in one call) and ``tail``, the last two characters written so far.
+    """
+    pieces: list[str] = []
+    tail = ""
     for raw in lines:
         line = " ".join(raw.split())
         if not line:
             continue
-        if out.endswith("-") and line[:1].islower() and not out.endswith(" -"):
-            out += line
+        if tail.endswith("-") and line[:1].islower() and tail != " -":
+            added = line
         else:
-            out = f"{out} {line}" if out else line
-    return out
+            added = f" {line}" if pieces else line
+        pieces.append(added)
+        tail = (tail + added)[-2:]
+    return "".join(pieces)
 
 
 def cited_codes(text: str) -> list[str]:

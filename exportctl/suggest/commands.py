@@ -3,9 +3,11 @@ and ``evaluate``."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -13,9 +15,10 @@ from tqdm import tqdm
 
 from exportctl import progress
 from exportctl.config import DEFAULT_TOP_K, PROJECT_DIR
-from exportctl.errors import ExportctlError, InputTextError
-from exportctl.jsonl import read_jsonl
+from exportctl.errors import ExportctlError, InputTextError, OutputError
+from exportctl.suggest.batch_files import id_key
 from exportctl.suggest.result import SuggestionResult
+from exportctl.textio import DEFAULT_ENCODING, argument_text, check_encoding, read_stream
 
 DEV_DATA = PROJECT_DIR / "benchmarks" / "data" / "abstracts_dev.jsonl"
 
@@ -49,6 +52,11 @@ def _suggester():
               help='JSONL file, one {"id": ..., "text": ...} per line.')  # fmt: skip
 @click.option("--output", "output_path", type=click.Path(path_type=Path),
               help="Where to write the JSONL results (default: standard output).")  # fmt: skip
+@click.option("--resume", is_flag=True,
+              help="Continue a batch to --output that was stopped: screen only the ids not "
+              "done yet.")  # fmt: skip
+@click.option("--encoding", default=DEFAULT_ENCODING, show_default=True,
+              help="Encoding of standard input or the --input file (e.g. cp1252).")  # fmt: skip
 @click.option("--top-k", default=DEFAULT_TOP_K, show_default=True, type=click.IntRange(1, 100))
 @click.option(
     "--nationality",
@@ -64,6 +72,8 @@ def suggest_command(
     text: str | None,
     input_path: Path | None,
     output_path: Path | None,
+    resume: bool,
+    encoding: str,
     top_k: int,
     nationalities: tuple[str, ...],
     level: str | None,
@@ -73,12 +83,19 @@ def suggest_command(
     """Suggest control entries (and CAH3 subjects, ATAS) for TEXT or a JSONL batch.
 
     These are suggestions for an export-control officer to review, not a classification.
+    TEXT '-' (or none) reads standard input.
     """
+    check_encoding(encoding)
     if input_path is not None:
-        _suggest_batch(input_path, output_path, top_k, list(nationalities), level, jobs)
+        batch = BatchOptions(top_k, list(nationalities), level, jobs, encoding, resume)
+        _suggest_batch(input_path, output_path, batch)
         return
+    if resume or output_path is not None:
+        raise InputTextError("--output and --resume are for a batch: give --input FILE too.")
     if text is None or text == "-":
-        text = sys.stdin.read()
+        text = read_stream(encoding=encoding)
+    else:
+        text = argument_text(text, encoding=encoding)
     suggester = _suggester()
     result = suggester.suggest(
         text, top_k=top_k, nationalities=list(nationalities) or None, level=level
@@ -89,55 +106,87 @@ def suggest_command(
         click.echo(render(result))
 
 
-def _suggest_batch(
-    input_path: Path,
-    output_path: Path | None,
-    top_k: int,
-    nationalities: list[str],
-    level: str | None,
-    jobs: int | None,
-) -> None:
+@dataclass(frozen=True)
+class BatchOptions:
+    top_k: int
+    nationalities: list[str]
+    level: str | None
+    jobs: int | None
+    encoding: str
+    resume: bool
+
+
+def _suggest_batch(input_path: Path, output_path: Path | None, options: BatchOptions) -> None:
+    from exportctl.lists.store import resolve_version
     from exportctl.suggest.batch import default_jobs, screen_rows
+    from exportctl.suggest.batch_files import BatchOutput, check_output, read_batch, result_line
 
-    rows = _read_batch(input_path)
-    jobs = jobs or default_jobs()
-    engine = _suggester() if jobs <= 1 or len(rows) < 4 * jobs else None
-    if engine is None:
-        from exportctl.suggest.engine import build_missing_indexes
+    rows = read_batch(input_path, encoding=options.encoding)
+    if output_path is None:
+        if options.resume:
+            raise InputTextError("--resume continues a batch written to a file: give --output.")
+        output = None
+    else:
+        check_output(output_path, input_path)
+        settings = {
+            "top_k": options.top_k,
+            "nationalities": options.nationalities,
+            "level": options.level,
+            "list_version": "/".join(resolve_version()),
+        }
+        output = BatchOutput(output_path, settings, resume=options.resume)
+    with output or contextlib.nullcontext():
+        done = output.done.ids if output else set()
+        todo = [row for row in rows if id_key(row["id"]) not in done]
+        jobs = options.jobs or default_jobs()
+        engine = None
+        if todo and (jobs <= 1 or len(todo) < 4 * jobs):
+            engine = _suggester()
+        elif todo:
+            from exportctl.suggest.engine import build_missing_indexes
 
-        with progress.status("Checking the suggestion indexes"):
-            build_missing_indexes(progress=_progress_bar())
-    if output_path:
-        output_path.parent.mkdir(parents=True, exist_ok=True)
-    out = output_path.open("w", encoding="utf-8") if output_path else sys.stdout
-    failed = 0
-    try:
-        results = screen_rows(rows, jobs=jobs, top_k=top_k, nationalities=nationalities or None,
-                              level=level, engine=engine)  # fmt: skip
-        bar = tqdm(results, total=len(rows), desc="Screening", unit="text",
-                   disable=len(rows) < 20 or progress.bar_disabled(), file=sys.stderr)  # fmt: skip
-        for record in bar:
-            failed += "error" in record
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    finally:
-        if output_path:
-            out.close()
-    if output_path:
-        click.echo(f"Wrote {len(rows)} results to {output_path} ({failed} texts not screened).")
-
-
-def _read_batch(path: Path) -> list[dict]:
-    """The batch's rows, all checked before anything is screened."""
-    if not path.exists():
-        raise InputTextError(f"Input file not found: {path}")
-    rows = read_jsonl(path, error=InputTextError)
-    for number, row in enumerate(rows, start=1):
-        if not isinstance(row, dict) or "text" not in row:
-            raise InputTextError(
-                f'{path} record {number} needs {{"id": ..., "text": ...}}; nothing was screened.'
+            with progress.status("Checking the suggestion indexes"):
+                build_missing_indexes(progress=_progress_bar())
+        failed = 0
+        results = (
+            iter(())
+            if not todo
+            else screen_rows(
+                todo,
+                jobs=jobs,
+                top_k=options.top_k,
+                level=options.level,
+                nationalities=options.nationalities or None,
+                engine=engine,
             )
-        row.setdefault("id", str(number))
-    return rows
+        )
+        bar = tqdm(results, total=len(todo), desc="Screening", unit="text",
+                   disable=len(todo) < 20 or progress.bar_disabled(), file=sys.stderr)  # fmt: skip
+        try:
+            for record in bar:
+                failed += "error" in record
+                if output is None:
+                    sys.stdout.write(result_line(record))
+                else:
+                    output.write(record)
+        except KeyboardInterrupt:
+            if output is None:
+                raise
+            click.echo(
+                f"\nInterrupted: {output_path} was not written; the results so far are kept. "
+                "Run the same command with --resume to continue.",
+                err=True,
+            )
+            sys.exit(130)
+        if output is not None:
+            output.finish(row["id"] for row in rows)
+    if output_path and not options.resume:
+        click.echo(f"Wrote {len(rows)} results to {output_path} ({failed} texts not screened).")
+    elif output_path:
+        click.echo(
+            f"Wrote {len(rows)} results to {output_path}: {len(rows) - len(todo)} from the "
+            f"earlier run, {len(todo)} screened now ({failed} of them not screened)."
+        )
 
 
 def render(result: SuggestionResult) -> str:
@@ -199,7 +248,7 @@ def build_index_command() -> None:
     from exportctl.config import MODELS_DIR
     from exportctl.lists.store import ControlList
     from exportctl.suggest.embedding import load_embedder
-    from exportctl.suggest.engine import index_dir, load_alias_texts, load_or_build_index
+    from exportctl.suggest.engine import build_index, index_dir, index_stamp, load_alias_texts
     from exportctl.suggest.meaning_index import MeaningIndex, meaning_index_dir
 
     with progress.status("Loading the control list"):
@@ -207,17 +256,29 @@ def build_index_command() -> None:
         aliases = load_alias_texts(control_list)
         for level in ("clause", "entry"):
             folder = index_dir(MODELS_DIR, control_list, level)
-            if (folder / "params.json").exists():
-                (folder / "params.json").unlink()
-            load_or_build_index(control_list, aliases, MODELS_DIR, level=level)
+            stamp = {**index_stamp(control_list, aliases), "level": level}
+            doing = f"Building the {level} index (once; it is saved for later runs)"
+            with progress.step(doing, f"Built the {level} index"):
+                index = build_index(control_list, aliases, stamp=stamp, level=level)
+            _save(index, folder)
             click.echo(f"Built the {level} index in {folder}")
     bar = _progress_bar()
     meaning = MeaningIndex.build(
         control_list, load_embedder(), progress=lambda d, t: bar("Embedding the list", d, t)
     )
     folder = meaning_index_dir(MODELS_DIR, control_list)
-    meaning.save(folder)
+    _save(meaning, folder)
     click.echo(f"Built the meaning index in {folder}")
+
+
+def _save(index, folder: Path) -> None:
+    try:
+        index.save(folder)
+    except OSError as error:
+        raise OutputError(
+            f"Cannot write the index to {folder} ({error.strerror or error}). Make models/ "
+            "writable, or set EXPORTCTL_MODELS to a folder you can write to."
+        ) from None
 
 
 @click.command("train-ranker")

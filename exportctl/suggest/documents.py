@@ -37,6 +37,13 @@ def clause_documents(
     return documents
 
 
+def indexed_codes(control_list: ControlList, level: str = "clause") -> list[str]:
+    """The codes an index of ``level`` holds, in its order (as its documents are made)."""
+    if level == "entry":
+        return [entry.code for entry in control_list.entries()]
+    return [clause.code for clause in control_list if not clause.not_used]
+
+
 def _own_text(clause: Clause) -> str:
     return " ".join([clause.text, *_technical_notes(clause)])
 

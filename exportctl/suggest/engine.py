@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from exportctl.lists.store import ControlList
 from exportctl.progress import step as report_step
 from exportctl.suggest import analyzers
 from exportctl.suggest.clause_choice import ClauseChooser
-from exportctl.suggest.documents import clause_documents, entry_documents
+from exportctl.suggest.documents import clause_documents, entry_documents, indexed_codes
 from exportctl.suggest.embedding import SentenceEmbedder, load_embedder
 from exportctl.suggest.index import (
     ClauseIndex,
@@ -50,6 +51,7 @@ from exportctl.suggest.verdict import screening_verdict
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 RANKER_FILE = "ranker/ranker.json"
 #: progress callback for slow first-time work: (what, done, total)
 Progress = Callable[[str, int, int], None]
@@ -453,22 +455,46 @@ def load_or_build_index(
     level: str = "clause",
     persist: bool = True,
 ) -> ClauseIndex:
-    """The saved index if its stamp matches this list, code and libraries; else a rebuild.
-    Indexes built with non-default parameters, or with ``persist=False``, stay in memory."""
+    """The saved index if its stamp matches this list, code and libraries and its files their
+    checksums; else a rebuild, saved for later runs. Indexes built with non-default parameters,
+    or with ``persist=False``, stay in memory, and so does a rebuild that cannot be saved (a
+    read-only ``models/``: a warning says so)."""
     folder = index_dir(models_dir, control_list, level)
     stamp = {**index_stamp(control_list, aliases), "level": level}
     persist = persist and params is None
     if persist:
+        codes = indexed_codes(control_list, level)
         try:
-            return ClauseIndex.load(folder, expected_stamp=stamp)
+            return load_saved(lambda: ClauseIndex.load(folder, expected_stamp=stamp,
+                                                       expected_codes=codes))  # fmt: skip
         except IndexMismatchError as error:
             log.info("%s Rebuilding.", error)
     saved = " (once; it is saved for later runs)" if persist else ""
     with report_step(f"Building the {level} index{saved}", f"Built the {level} index"):
         index = build_index(control_list, aliases, stamp=stamp, params=params, level=level)
     if persist:
-        index.save(folder)
+        try:
+            index.save(folder)
+        except OSError as error:
+            log.warning(
+                "Could not save the %s index to %s (%s); it is used from memory for this run. "
+                "Make models/ writable, or set EXPORTCTL_MODELS to a writable folder, so that "
+                "it is built only once.",
+                level,
+                folder,
+                error.strerror or error,
+            )
     return index
+
+
+def load_saved(load: Callable[[], T]) -> T:
+    """``load()``, tried a second time when it fails: a folder that another process is
+    replacing at that moment reads as missing or damaged once; read again, it is whole."""
+    try:
+        return load()
+    except IndexMismatchError as first:
+        log.debug("%s Reading it again.", first)
+        return load()
 
 
 def build_index(

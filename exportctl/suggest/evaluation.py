@@ -177,7 +177,21 @@ class AreaTable:
 
 
 def read_records(path: Path) -> list[dict]:
-    return read_jsonl(path, error=InputTextError)
+    """Labelled records, each checked: an object; one with control labels
+    (``labels_entry_level``, a list) needs its ``text``."""
+    records = read_jsonl(path, error=InputTextError)
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise InputTextError(f"{path} record {number} is not a JSON object.")
+        labels = record.get("labels_entry_level")
+        if labels is not None and (
+            not isinstance(labels, list) or not isinstance(record.get("text"), str)
+        ):
+            raise InputTextError(
+                f"{path} record {number} needs a 'text' and 'labels_entry_level' as a list of "
+                'entry codes (e.g. ["6A005"] or ["NOT_LISTED"]).'
+            )
+    return records
 
 
 def pipeline_ranker(suggester) -> Ranker:

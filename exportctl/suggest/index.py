@@ -4,14 +4,18 @@ Vectors are hashed (scikit-learn's ``HashingVectorizer``: stateless, no vocabula
 weighted by inverse document frequency and L2-normalised, so a clause's similarity to a query is
 the sum, over shared features, of the two vectors' products: each shared word is one piece of
 evidence. Saved as ``.npz``/``.npy`` arrays with a ``params.json`` stamp of the list version,
-the text-processing code and the library versions; a mismatched stamp means rebuild.
+the text-processing code, the library versions and each file's sha256 (``exportctl.artefacts``:
+written whole or not at all); a mismatched stamp, or a file that fails its checksum, means
+rebuild.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
+import zipfile
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from importlib.metadata import version
@@ -23,6 +27,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 
+from exportctl.artefacts import SavedFolder, save_folder, stamp_without_files
 from exportctl.errors import IndexMismatchError
 from exportctl.suggest import analyzers, documents
 from exportctl.suggest.documents import ClauseDocument
@@ -175,34 +180,56 @@ class ClauseIndex:
 
     # -- persistence -------------------------------------------------------------------
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        sp.save_npz(folder / "word.npz", self.word_matrix)
-        sp.save_npz(folder / "char.npz", self.char_matrix)
-        np.save(folder / "word_idf.npy", self.word_idf)
-        np.save(folder / "char_idf.npy", self.char_idf)
-        (folder / "codes.json").write_text(json.dumps(self.codes))
-        (folder / "params.json").write_text(json.dumps(self.stamp, indent=2))
+        """Written whole into a staging folder, then renamed to ``folder``; ``OSError`` when
+        it cannot be written."""
+
+        def write(staging: Path) -> None:
+            sp.save_npz(staging / "word.npz", self.word_matrix)
+            sp.save_npz(staging / "char.npz", self.char_matrix)
+            np.save(staging / "word_idf.npy", self.word_idf)
+            np.save(staging / "char_idf.npy", self.char_idf)
+            (staging / "codes.json").write_text(json.dumps(self.codes))
+
+        save_folder(folder, write, self.stamp)
 
     @classmethod
-    def load(cls, folder: Path, *, expected_stamp: dict) -> ClauseIndex:
-        params_path = folder / "params.json"
-        if not params_path.exists():
-            raise IndexMismatchError(f"No index at {folder}.")
-        stamp = json.loads(params_path.read_text())
-        expected = {**expected_stamp, "params": stamp.get("params")}
-        if stamp != expected:
-            changed = sorted(k for k in expected if stamp.get(k) != expected.get(k))
-            raise IndexMismatchError(f"The index at {folder} is stale ({', '.join(changed)}).")
-        params = IndexParams(**stamp["params"])
-        return cls(
-            codes=json.loads((folder / "codes.json").read_text()),
-            word_matrix=sp.load_npz(folder / "word.npz").tocsr(),
-            char_matrix=sp.load_npz(folder / "char.npz").tocsr(),
-            word_idf=np.load(folder / "word_idf.npy", allow_pickle=False),
-            char_idf=np.load(folder / "char_idf.npy", allow_pickle=False),
-            params=params,
-            stamp=stamp,
-        )
+    def load(
+        cls, folder: Path, *, expected_stamp: dict, expected_codes: list[str] | None = None
+    ) -> ClauseIndex:
+        """The saved index, or ``IndexMismatchError`` when it is missing, stale (made from
+        another list, code or library), damaged, or indexes other clauses than
+        ``expected_codes`` (in that order)."""
+        with SavedFolder(folder, what="index") as saved:
+            stamp = stamp_without_files(saved.stamp)
+            expected = {**expected_stamp, "params": stamp.get("params")}
+            if stamp != expected:
+                changed = sorted(k for k in expected if stamp.get(k) != expected.get(k))
+                raise IndexMismatchError(f"The index at {folder} is stale ({', '.join(changed)}).")
+            try:
+                params = IndexParams(**stamp["params"])
+                codes = json.loads(saved.read("codes.json"))
+                index = cls(
+                    codes=codes,
+                    word_matrix=sp.load_npz(io.BytesIO(saved.read("word.npz"))).tocsr(),
+                    char_matrix=sp.load_npz(io.BytesIO(saved.read("char.npz"))).tocsr(),
+                    word_idf=np.load(io.BytesIO(saved.read("word_idf.npy")), allow_pickle=False),
+                    char_idf=np.load(io.BytesIO(saved.read("char_idf.npy")), allow_pickle=False),
+                    params=params,
+                    stamp=saved.stamp,
+                )
+            except (ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile) as error:
+                raise saved.damaged(f"{type(error).__name__}: {error}") from None
+            rows = len(codes) if isinstance(codes, list) else -1
+            shapes = (index.word_matrix.shape, index.char_matrix.shape)
+            if (
+                shapes != ((rows, N_FEATURES), (rows, N_FEATURES))
+                or index.word_idf.shape != (N_FEATURES,)
+                or index.char_idf.shape != (N_FEATURES,)
+            ):
+                raise saved.damaged("its arrays do not fit together")
+            if expected_codes is not None and codes != expected_codes:
+                raise saved.damaged("its clauses are not the list's clauses in the list's order")
+        return index
 
 
 def _dot(columns: sp.csc_matrix, query: sp.csr_matrix) -> np.ndarray:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from exportctl.config import MAX_TEXT_CHARS
 from exportctl.errors import InputTextError
+from exportctl.textio import replace_surrogates
 
 COMMON_ENGLISH = frozenset(
     "the of and to in a is for with on that by this we are as an be from at which or it".split()
@@ -32,6 +33,15 @@ def check_text(text: object) -> CheckedText:
     if not isinstance(text, str):
         raise InputTextError(f"Expected text, got {type(text).__name__}.")
     warnings: list[str] = []
+    # Lone surrogates (undecodable bytes kept by a lenient decoding, or a JSON "\ud800") are
+    # not text: spaCy and the tokenizer refuse them.
+    text, replaced = replace_surrogates(text)
+    if replaced:
+        warnings.append(
+            f"{replaced} character{'s' if replaced > 1 else ''} of the text could not be "
+            f"decoded and {'were' if replaced > 1 else 'was'} replaced with '\ufffd': check "
+            "the text's encoding."
+        )
     stripped = text.replace("\x00", "").strip()
     if not stripped:
         raise InputTextError("The text is empty: paste a project abstract or description.")

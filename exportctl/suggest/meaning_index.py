@@ -2,13 +2,15 @@
 
 Each clause is embedded with its parents' words (``documents.meaning_text``). The vectors are
 saved as a float16 ``.npy`` beside ``codes.json`` and a ``params.json`` stamp holding the model
-id and checksum and a digest of the embedded texts, so the index is rebuilt exactly when the list
-text or the model changes, never per query.
+id and checksum, a digest of the embedded texts and each file's sha256 (``exportctl.artefacts``:
+written whole or not at all), so the index is rebuilt exactly when the list text or the model
+changes, or a file is damaged, never per query.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from exportctl.artefacts import SavedFolder, save_folder, stamp_without_files
 from exportctl.errors import IndexMismatchError
 from exportctl.lists.store import ControlList
 from exportctl.suggest.documents import meaning_text
@@ -79,41 +82,34 @@ class MeaningIndex:
         return cls(codes, vectors.astype(np.float32), _stamp(control_list, texts))
 
     def save(self, folder: Path) -> None:
-        """Written to a temporary folder and renamed, so a reader never sees half an index."""
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = folder.with_name(f".{folder.name}.tmp")
-        staging.mkdir(exist_ok=True)
-        np.save(staging / "vectors.npy", self.vectors.astype(np.float16))
-        (staging / "codes.json").write_text(json.dumps(self.codes))
-        (staging / "params.json").write_text(json.dumps(self.stamp, indent=2))
-        if folder.exists():
-            for path in folder.iterdir():
-                path.unlink()
-            folder.rmdir()
-        staging.rename(folder)
+        """Written to a staging folder and renamed, so a reader never sees half an index;
+        ``OSError`` when it cannot be written."""
+
+        def write(staging: Path) -> None:
+            np.save(staging / "vectors.npy", self.vectors.astype(np.float16))
+            (staging / "codes.json").write_text(json.dumps(self.codes))
+
+        save_folder(folder, write, stamp_without_files(self.stamp))
 
     @classmethod
     def load(cls, folder: Path, control_list: ControlList) -> MeaningIndex:
         """The saved index, or ``IndexMismatchError`` when it is missing, stale or damaged."""
-        params = folder / "params.json"
-        if not params.exists():
-            raise IndexMismatchError(f"No meaning index at {folder}.")
         codes, texts = meaning_documents(control_list)
         expected = _stamp(control_list, texts)
-        try:
-            stamp = json.loads(params.read_text())
-            saved_codes = json.loads((folder / "codes.json").read_text())
-            vectors = np.load(folder / "vectors.npy", allow_pickle=False).astype(np.float32)
-        except (OSError, ValueError) as error:
-            raise IndexMismatchError(
-                f"The meaning index at {folder} is damaged ({error})."
-            ) from None
-        if stamp != expected:
-            changed = sorted(k for k in expected if stamp.get(k) != expected[k])
-            raise IndexMismatchError(
-                f"The meaning index at {folder} is stale ({', '.join(changed)})."
-            )
-        if saved_codes != codes or vectors.shape != (len(codes), vectors.shape[1]):
+        with SavedFolder(folder, what="meaning index") as saved:
+            stamp = stamp_without_files(saved.stamp)
+            if stamp != expected:
+                changed = sorted(k for k in expected if stamp.get(k) != expected[k])
+                raise IndexMismatchError(
+                    f"The meaning index at {folder} is stale ({', '.join(changed)})."
+                )
+            try:
+                saved_codes = json.loads(saved.read("codes.json"))
+                vectors = np.load(io.BytesIO(saved.read("vectors.npy")), allow_pickle=False)
+                vectors = vectors.astype(np.float32)
+            except (ValueError, TypeError, EOFError) as error:
+                raise saved.damaged(f"{type(error).__name__}: {error}") from None
+        if saved_codes != codes or vectors.ndim != 2 or vectors.shape[0] != len(codes):
             raise IndexMismatchError(f"The meaning index at {folder} does not match its list.")
         return cls(codes, vectors, stamp)
 
@@ -134,12 +130,19 @@ def load_or_build_meaning_index(
     try:
         return MeaningIndex.load(folder, control_list)
     except IndexMismatchError as error:
-        log.info("%s Embedding the list (a minute or two, once per list version).", error)
+        try:  # another process may have been replacing the folder at that moment
+            return MeaningIndex.load(folder, control_list)
+        except IndexMismatchError:
+            log.info("%s Embedding the list (a minute or two, once per list version).", error)
     index = MeaningIndex.build(control_list, embedder, progress=progress)
     try:
         index.save(folder)
     except OSError as error:
         log.warning(
-            "Could not save the meaning index to %s (%s); using it in memory.", folder, error
+            "Could not save the meaning index to %s (%s); it is used from memory for this run. "
+            "Make models/ writable, or set EXPORTCTL_MODELS to a writable folder, so that the "
+            "list is embedded only once.",
+            folder,
+            error.strerror or error,
         )
     return index

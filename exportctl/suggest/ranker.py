@@ -101,7 +101,7 @@ class LinearRanker:
             raise EmbeddingModelError(
                 f"No trained ranker at {path}: run 'exportctl train-ranker'."
             ) from None
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, OSError) as error:
             raise EmbeddingModelError(
                 f"The ranker at {path} is damaged ({error}): run 'exportctl train-ranker'."
             ) from None

@@ -225,10 +225,21 @@ def data_digest(paths: list[Path]) -> str:
 
 def train_from_files(suggester, paths: list[Path], *, C: float = 1.0,
                      progress: Progress | None = None) -> LinearRanker:  # fmt: skip
-    from exportctl.jsonl import read_jsonl
+    from exportctl.suggest.evaluation import read_records
 
-    records = [row for path in paths for row in read_jsonl(path, error=InputTextError)]
-    examples = build_examples(suggester, records, progress=progress, replay=True)
+    records = [row for path in paths for row in read_records(path)]
+    labelled = [r for r in records if r.get("labels_entry_level")]
+    if not labelled:
+        raise InputTextError(
+            f"{', '.join(map(str, paths))} holds no record with 'text' and 'labels_entry_level' "
+            "to train on."
+        )
+    examples = build_examples(suggester, labelled, progress=progress, replay=True)
+    if not any(example.gold for example in examples):
+        raise InputTextError(
+            f"{', '.join(map(str, paths))} holds no listed record (a text labelled with an "
+            "entry of the list): the ranker cannot learn from these."
+        )
     ranker = fit_ranker(
         examples,
         suggester.registry.names,

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from exportctl.appconfig import database_url, session_secret_file, users_file
+from exportctl.appconfig import database_url, demo_mode, session_secret_file, users_file
 from exportctl.auth import LocalAccounts
 from exportctl.cases.repository import CaseRepository
-from exportctl.cases.sessions import SignInSessions
+from exportctl.cases.sessions import LocalSignIn, SignInSessions
 from exportctl.lists.diff import ListDiff, compare
-from exportctl.lists.store import ControlList
+from exportctl.lists.store import ControlList, resolve_version
 from exportctl.suggest.precedents import PrecedentBook
 from exportctl.webapp.tokens import load_secret
 
@@ -24,16 +24,24 @@ if TYPE_CHECKING:
     from exportctl.suggest.engine import Suggester
 
 
+@st.cache_resource(show_spinner=False)
+def list_version() -> tuple[str, str]:
+    """The control list this server uses (name, date): the one in use when it first asked
+    (the newest import unless ``EXPORTCTL_LIST`` names one). After an import, restart the app
+    to use the new list; every page meanwhile shows and uses this one."""
+    return resolve_version()
+
+
 @st.cache_resource(show_spinner="Loading the control list…")
 def control_list() -> ControlList:
-    return ControlList.load()
+    return ControlList.load(*list_version())
 
 
 @st.cache_resource(show_spinner="Loading the suggestion engine (first time only)…")
 def suggester() -> Suggester:
     from exportctl.suggest.engine import Suggester
 
-    return Suggester.load()
+    return Suggester.load(control_list())
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -83,6 +91,12 @@ def _sign_ins(url: str) -> SignInSessions:
 def sign_ins() -> SignInSessions:
     """Local sign-in sessions, kept in the case database."""
     return _sign_ins(database_url())
+
+
+def local_sign_in() -> LocalSignIn:
+    """Local sign-in against the accounts file, throttled and audited in the case database;
+    demo accounts only in demo mode (``EXPORTCTL_DEMO=1``)."""
+    return LocalSignIn(repository().engine, local_accounts(), demo_mode=demo_mode())
 
 
 @st.cache_resource(show_spinner=False)

@@ -3,6 +3,7 @@ cases or a filtered selection), written case by case with a progress bar."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 
 import streamlit as st
@@ -33,8 +34,8 @@ def render() -> None:
     st.title("Export decisions")
     st.write(
         "One workbook with a sheet of cases (one row each), a sheet of every suggestion with "
-        "its score, evidence and review, and the audit trail of those cases. The export itself "
-        "is recorded in the audit trail."
+        "its score, evidence and review, and the audit trail of those cases with its chain "
+        "head. The export is recorded in the audit trail once the workbook is made."
     )
     statuses = st.multiselect(
         "Status",
@@ -64,10 +65,19 @@ def render() -> None:
             progress.progress(done / max(total, 1), text=f"Written {done:,} of {total:,} cases")
 
         data = workbook_bytes(stream, progress=report)
+        file_name = export_filename(stream)
+        # The export is recorded once the workbook is complete, with its SHA-256.
+        repo.record_export(
+            user,
+            stream,
+            file_name=file_name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+        )
         progress.empty()
         st.session_state[READY_KEY] = PreparedExport(
             case_filter=case_filter,
-            file_name=export_filename(stream),
+            file_name=file_name,
             data=data,
             cases=stream.case_count,
             audit=stream.audit_count,

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from exportctl.appconfig import demo_mode
 from exportctl.auth import AuthError, Role, User
+from exportctl.cases.errors import CaseStoreError
+from exportctl.errors import DatasetError
 from exportctl.webapp import components, engines
 from exportctl.webapp.display import plain
 from exportctl.webapp.session import (
@@ -89,6 +92,13 @@ def run() -> None:
     except AuthError as error:
         st.error(error.message)
         st.stop()
+    try:
+        engines.repository()
+    except CaseStoreError as error:
+        # E.g. a database made by an earlier exportctl: the message names the command that
+        # upgrades it. Nothing else runs until it is fixed.
+        st.error(error.message)
+        st.stop()
     user = current_user(settings)
     if user is None:
         _signed_out()
@@ -97,8 +107,12 @@ def run() -> None:
         st.markdown(f"**{plain(user.name)}**  \n{user.role.capitalize()} · {plain(user.username)}")
         if st.button("Sign out", key="signout"):
             sign_out()
-        if settings.mode == "local" and engines.local_accounts().demo:
+        if settings.mode == "local" and engines.local_accounts().demo and demo_mode():
             st.caption("Demo sign-in: change the accounts before real use.")
+        try:
+            st.caption(f"Control list {plain('/'.join(engines.list_version()))}")
+        except DatasetError as error:
+            st.error(error.message)
     pages = {spec.url_path: _page(spec) for spec in pages_for(user)}
     start = pages[start_page(user, {k: st.query_params.get(k, "") for k in _LINK_PAGES}).url_path]
 

@@ -15,7 +15,12 @@ from datetime import timedelta
 
 import streamlit as st
 
-from exportctl.appconfig import SESSION_COOKIE, session_idle_minutes, session_max_hours
+from exportctl.appconfig import (
+    SESSION_COOKIE,
+    demo_mode,
+    session_idle_minutes,
+    session_max_hours,
+)
 from exportctl.auth import AuthSettings, SignInError, User
 from exportctl.cases.repository import utcnow
 from exportctl.webapp import engines
@@ -164,13 +169,12 @@ def sign_in_page() -> None:
         password = st.text_input("Password", type="password", key="signin_password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
+        now = utcnow()
         try:
-            user = accounts.authenticate(username, password)
+            user, session_id = engines.local_sign_in().sign_in(username, password, now=now)
         except SignInError as error:
             st.error(error.message)
         else:
-            now = utcnow()
-            session_id = engines.sign_ins().start(user.username, now=now)
             st.session_state.pop(SIGNED_OUT_KEY, None)
             st.session_state[USER_KEY] = user
             st.session_state[SESSION_ID_KEY] = session_id
@@ -182,19 +186,28 @@ def sign_in_page() -> None:
                 lifetime=timedelta(hours=session_max_hours()),
             )
             st.rerun()
-    if accounts.demo:
+    if accounts.demo and demo_mode():
         st.info(
             "Demo accounts: **researcher** / researcher-demo, **researcher2** / "
             "researcher2-demo, **officer** / officer-demo. Replace them before real use "
             "(see the README)."
+        )
+    elif accounts.demo:
+        st.warning(
+            "This server's accounts file holds the demo accounts, whose passwords are "
+            "published: they work only in demo mode (EXPORTCTL_DEMO=1). Set "
+            "EXPORTCTL_USERS_FILE to your own accounts file (see the README)."
         )
 
 
 def sign_out() -> None:
     settings = auth_settings()
     session_id = st.session_state.get(SESSION_ID_KEY)
+    user = st.session_state.get(USER_KEY)
     if session_id:
-        engines.sign_ins().end(session_id, now=utcnow())
+        engines.sign_ins().end(
+            session_id, now=utcnow(), role=user.role if isinstance(user, User) else ""
+        )
     _forget_user()
     st.session_state[SIGNED_OUT_KEY] = True
     if settings.mode == "oidc":

@@ -64,36 +64,58 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
 
 #: A second officer, for two officers working on one case at once.
 SECOND_OFFICER = ("officer2", "officer2-demo", "Oona Officer")
+#: Accounts of the server without demo mode (a university's own, long passwords).
+OWN_ACCOUNTS = {
+    "ecu": ("correct horse battery staple", "Eve Control", "officer"),
+    "locked": ("tractor kettle meadow lantern", "Lou Locked", "researcher"),
+}
 
 
-def _users_file(folder: Path) -> Path:
-    """The demo accounts and a second officer."""
+def _users_file(folder: Path, *, demo: bool) -> Path:
+    """The demo accounts, a second officer and the university's own accounts; without
+    ``demo`` the file is not marked as a demo file (the demo accounts' published passwords are
+    still refused outside demo mode)."""
     username, password, name = SECOND_OFFICER
     path = folder / "users.toml"
-    path.write_text(
-        DEFAULT_USERS_FILE.read_text(encoding="utf-8")
-        + f'\n[users.{username}]\nname = "{name}"\nrole = "officer"\n'
-        + f'password_hash = "{hash_password(password, iterations=10_000)}"\n',
-        encoding="utf-8",
-    )
+    text = DEFAULT_USERS_FILE.read_text(encoding="utf-8")
+    if not demo:
+        text = text.replace("\ndemo = true\n", "\n")
+    text += f'\n[users.{username}]\nname = "{name}"\nrole = "officer"\n'
+    text += f'password_hash = "{hash_password(password, iterations=10_000)}"\n'
+    for username, (password, name, role) in OWN_ACCOUNTS.items():
+        text += f'\n[users.{username}]\nname = "{name}"\nrole = "{role}"\n'
+        text += f'password_hash = "{hash_password(password, iterations=10_000)}"\n'
+    path.write_text(text, encoding="utf-8")
     return path
 
 
 @contextmanager
-def running_app(base: Path, database: Path, **env: str) -> Iterator[dict[str, str]]:
+def running_app(
+    base: Path,
+    database: Path,
+    *,
+    demo: bool = True,
+    address: str | None = "127.0.0.1",
+    **env: str,
+) -> Iterator[dict[str, str]]:
     """``streamlit run app.py`` on a free port with the database at ``database``, its own
-    accounts file and sign-in key under ``base``, and ``env`` on top; stopped on exit."""
+    accounts file and sign-in key under ``base``, and ``env`` on top; stopped on exit. In demo
+    mode unless ``demo`` is False; with ``address`` None it listens where
+    .streamlit/config.toml says."""
     port = _free_port()
     log = base / f"streamlit-{port}.log"
     environment = {
         **os.environ,
         "EXPORTCTL_DATABASE_URL": f"sqlite:///{database}",
-        "EXPORTCTL_USERS_FILE": str(_users_file(base)),
+        "EXPORTCTL_USERS_FILE": str(_users_file(base, demo=demo)),
         "EXPORTCTL_SESSION_SECRET_FILE": str(base / "session-secret"),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         **env,
     }
     environment.pop("EXPORTCTL_SESSION_SECRET", None)
+    environment.pop("EXPORTCTL_DEMO", None)
+    if demo:
+        environment["EXPORTCTL_DEMO"] = "1"
     command = [
         sys.executable,
         "-m",
@@ -102,8 +124,7 @@ def running_app(base: Path, database: Path, **env: str) -> Iterator[dict[str, st
         str(PROJECT_DIR / "app.py"),
         "--server.port",
         str(port),
-        "--server.address",
-        "127.0.0.1",
+        *(["--server.address", address] if address else []),
         "--server.headless",
         "true",
         "--server.fileWatcherType",
@@ -116,7 +137,7 @@ def running_app(base: Path, database: Path, **env: str) -> Iterator[dict[str, st
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
-        yield {"url": url, "database": str(database), "log": str(log)}
+        yield {"url": url, "database": str(database), "log": str(log), "port": str(port)}
     finally:
         process.terminate()
         try:
@@ -128,9 +149,19 @@ def running_app(base: Path, database: Path, **env: str) -> Iterator[dict[str, st
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """The app on a free port with an empty temporary database; stopped after the tests."""
+    """The app in demo mode on a free port with an empty temporary database; stopped after
+    the tests."""
     base = tmp_path_factory.mktemp("e2e")
     with running_app(base, base / "e2e.sqlite3") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def own_accounts_server(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """The app as a university runs it: no demo mode, listening where the shipped
+    configuration says (no --server.address)."""
+    base = tmp_path_factory.mktemp("e2e-own")
+    with running_app(base, base / "e2e.sqlite3", demo=False, address=None) as server:
         yield server
 
 

@@ -1,0 +1,171 @@
+"""Writers killed at random moments (SIGKILL, as a crash or an out-of-memory kill would), then
+the database checked: SQLite's integrity check, the audit chain, and the rows against the
+writers' own logs, which record a write only after the store acknowledged it. Nothing
+half-written may be visible and nothing acknowledged may be lost. Then an export is killed
+while it writes the workbook: the previous workbook must stay whole and no export be recorded.
+
+Runs on a SQLite file with the default settings and on a PostgreSQL server it starts (the
+writers, not the server, are killed).
+
+    python benchmarks/kill_writers.py [--writers 8] [--seconds 30] [--database sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import stress_workload as workload
+from helpers_postgres import PostgresUnavailable, create_database, postgres_server
+
+from exportctl.cases import CaseRepository
+from exportctl.checksums import sha256_of
+
+
+def start(context, url: str, index: int, researchers: int, folder: Path, until: float, run: int):
+    process = context.Process(
+        target=workload.run_session,
+        args=(url, index, researchers, until, folder / f"session-{index:02d}-{run}.jsonl", True),
+    )
+    process.start()
+    return process
+
+
+def kill_writers(url: str, name: str, writers: int, seconds: float, folder: Path) -> bool:
+    CaseRepository.open(url).dispose()
+    researchers = max(1, writers // 3)
+    context = multiprocessing.get_context("fork")
+    rng = random.Random(12)
+    until = time.time() + seconds
+    running = {i: start(context, url, i, researchers, folder, until, 0) for i in range(writers)}
+    kills, runs = 0, writers
+    while time.time() < until - 1:
+        time.sleep(rng.uniform(0.05, 0.6))
+        index = rng.randrange(writers)
+        os.kill(running[index].pid, signal.SIGKILL)
+        running[index].join()
+        kills += 1
+        runs += 1
+        running[index] = start(context, url, index, researchers, folder, until, runs)
+    for process in running.values():
+        process.join()
+    acks, refusals = workload.read_logs(folder)
+    check = workload.check_database(url, acks, killed=True)
+    print(f"\n{name}: {writers} writers for {seconds:.0f} s, {kills} killed with SIGKILL")
+    print(f"  writes acknowledged: {len(acks):,}; refusals told: {len(refusals):,}")
+    print(f"  cases {check.cases:,}, audit records {check.audit_records:,}")
+    print(f"  integrity check: {check.integrity}")
+    print(f"  audit chain: {check.chain}")
+    print(f"  acknowledged but lost: {check.lost_writes}")
+    print(f"  audit records missing: {check.audit_missing}")
+    print(
+        f"  half-written cases (without their suggestions or submission record): "
+        f"{check.half_written}"
+    )
+    print(f"  case versions without an audit record: {check.versions_without_audit}")
+    print(
+        f"  committed but not acknowledged (killed between commit and reply): "
+        f"{check.unacknowledged}"
+    )
+    for problem in check.problems[:10]:
+        print(f"    ! {problem}")
+    integrity_ok = check.integrity.startswith("ok") or check.integrity == "n/a"
+    return integrity_ok and not (
+        check.lost_writes
+        or check.audit_missing
+        or check.half_written
+        or check.versions_without_audit
+        or not check.chain.startswith("intact")
+    )
+
+
+def kill_exports(url: str, name: str, attempts: int, folder: Path) -> bool:
+    """Kill ``exportctl export`` at random moments while it writes over an earlier workbook."""
+    target = folder / "decisions.xlsx"
+    env = {**os.environ, "EXPORTCTL_DATABASE_URL": url}
+    exportctl = str(Path(sys.executable).with_name("exportctl"))
+    command = [exportctl, "-q", "export", "--output", str(target)]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    repo = CaseRepository.open(url)
+    rng = random.Random(3)
+    whole = unrecorded = undelivered = 0
+    for _ in range(attempts):
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        # Killed once it has started writing the workbook (its temporary file exists).
+        while process.poll() is None and not list(folder.glob(".decisions.xlsx.*.partial")):
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.05))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        process.wait()
+        with zipfile.ZipFile(target) as package:
+            whole += package.testzip() is None
+        # The workbook in place is always one whose export was recorded.
+        recorded = _exported_hashes(repo)
+        unrecorded += sha256_of(target) not in recorded
+    # Recorded exports whose file never took its name (killed between the two).
+    undelivered = sum(1 for p in folder.glob(".decisions.xlsx.*.partial"))
+    repo.dispose()
+    print(
+        f"  exports killed while writing: {attempts}; workbook whole after each: "
+        f"{whole}/{attempts}; workbooks in place without their export recorded: {unrecorded}; "
+        f"hidden partial files left by the kills: {undelivered}"
+    )
+    return whole == attempts and unrecorded == 0
+
+
+def _exported_hashes(repo) -> set[str]:
+    from exportctl.auth import User
+
+    officer = User("stress-officer", "Officer", "officer")
+    return {
+        e.detail.get("sha256")
+        for e in repo.audit_trail(officer)
+        if e.action == "decisions_exported"
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--exports", type=int, default=5)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    ok = True
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="exportctl-kill-")))
+        targets = []
+        if args.database in ("sqlite", "both"):
+            (folder / "sqlite").mkdir()
+            targets.append(("SQLite", f"sqlite:///{folder / 'sqlite' / 'exportctl.sqlite3'}"))
+        if args.database in ("postgresql", "both"):
+            try:
+                server = stack.enter_context(postgres_server(settings=("max_connections=200",)))
+            except PostgresUnavailable as error:
+                print(f"\nPostgreSQL: skipped ({error})")
+            else:
+                (folder / "postgresql").mkdir()
+                targets.append(("PostgreSQL", create_database(server, "kill")))
+        for name, url in targets:
+            sub = folder / ("sqlite" if name == "SQLite" else "postgresql")
+            ok &= kill_writers(url, name, args.writers, args.seconds, sub)
+            ok &= kill_exports(url, name, args.exports, sub)
+    print("\nresult:", "all checks passed" if ok else "CHECKS FAILED")
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
