@@ -39,8 +39,8 @@ class _Group(click.Group):
                 err=True,
             )
             sys.exit(1)
-        except click.ClickException:
-            raise  # usage errors: click shows them with the command's usage
+        except (click.ClickException, click.exceptions.Exit):
+            raise  # usage errors (click shows them with the usage) and --help, --version
         except Exception as error:  # noqa: BLE001 - the last line of defence: never a traceback
             log.debug("Unexpected failure", exc_info=True)
             click.echo(

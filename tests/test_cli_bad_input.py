@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -98,3 +99,20 @@ def test_cli_unexpected_failure_is_one_line_and_names_the_way_to_the_details(tmp
     assert result.exit_code in (2, 70)
     assert "Traceback" not in result.output
     assert result.stderr.startswith("error: [E")
+
+
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(_command_paths(command, (*prefix, name)))
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(main), ids=" ".join)
+def test_cli_help_of_every_command_is_usage_and_success(path):
+    result = CliRunner().invoke(main, [*path, "--help"], prog_name="exportctl")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Usage: exportctl " + " ".join(path))
+    assert result.stderr == ""
