@@ -78,6 +78,14 @@ def demo_mode() -> bool:
     return os.environ.get("EXPORTCTL_DEMO", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def learn_from_decisions() -> bool:
+    """Whether entries confirmed or rejected on similar decided cases adjust the ranking
+    (on unless ``EXPORTCTL_LEARN_FROM_DECISIONS`` is 0, false, no or off). The similar decided
+    cases are shown either way."""
+    value = os.environ.get("EXPORTCTL_LEARN_FROM_DECISIONS", "").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
 #: Failed local sign-ins per user name: from the ``SIGNIN_SLOW_AFTER``-th failure on, each
 #: answer waits 1, 2, 4 ... seconds; after ``signin_lock_after()`` failures the name is locked
 #: for ``signin_lock_minutes()``. Failures older than that are forgotten, a success clears them.

@@ -99,3 +99,20 @@ def test_precedents_an_unrelated_screening_finds_none(repo, suggester):
     screen(at, BIRDS, title="Birds")
     assert any(e.label == "Similar decided cases (0)" for e in at.expander)
     assert "No decided case is close to this one among your own cases." in texts(at)
+
+
+@pytest.mark.parametrize("learning", ["1", "0"])
+def test_precedents_learning_from_decisions_can_be_switched_off(
+    repo, suggester, monkeypatch, learning
+):
+    """An office can keep the similar decided cases on screen but stop them adjusting the
+    ranking; by default an entry confirmed on a close decided case is evidence for it."""
+    monkeypatch.setenv("EXPORTCTL_LEARN_FROM_DECISIONS", learning)
+    decided(repo, suggester, OFFICER, "GaN PA", GAN, confirm="3A001", note="n")
+    at = app_as(DEMO_OFFICER, "screen")
+    from test_app_screen import screen
+
+    screen(at, GAN_AGAIN, title="New GaN PA")
+    assert any(e.label == "Similar decided cases (1)" for e in at.expander)
+    shown = "confirmed on 1 similar decided case" in texts(at).lower()
+    assert shown == (learning == "1")

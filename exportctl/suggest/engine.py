@@ -377,6 +377,15 @@ def _reason(code: str, evidence: list[Evidence], note: str = "") -> str:
         sentence = sentence if len(sentence) <= 140 else sentence[:139].rstrip() + "…"
         parts.append(f"the sentence “{sentence}” is close in meaning to it")
     reason = ("The abstract " + "; ".join(parts) + ".") if parts else f"Similar to {code}."
+    decided = [
+        words
+        for e in evidence
+        if e.matcher == "precedents" and e.weight
+        for words in e.clause_words
+        if words
+    ]
+    if decided:
+        reason += " " + "; ".join(decided).capitalize() + "."
     return f"{reason} {note}".strip()
 
 

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from exportctl.appconfig import database_url, demo_mode, session_secret_file, users_file
+from exportctl.appconfig import (
+    database_url,
+    demo_mode,
+    learn_from_decisions,
+    session_secret_file,
+    users_file,
+)
 from exportctl.auth import LocalAccounts
 from exportctl.cases.repository import CaseRepository
 from exportctl.cases.sessions import LocalSignIn, SignInSessions
@@ -55,8 +61,10 @@ def precedents() -> PrecedentBook:
 
 
 def suggester_with_precedents() -> Suggester:
-    """The engine, learning from the decisions made so far."""
+    """The engine, learning from the decisions made so far (unless the office switched it
+    off: ``EXPORTCTL_LEARN_FROM_DECISIONS=0``)."""
     engine = suggester()
+    engine.learn_from_decisions = learn_from_decisions()
     engine.use_precedents(precedents())
     return engine
 
