@@ -175,6 +175,7 @@ def test_cases_amendments_reconfirm_is_audited(repo, cases, old, new):
     assert event.action == "decision_reconfirmed"
     assert event.detail["decided_under_before"] == OLD
     assert event.detail["to_version"] == NEW
+    assert event.list_version == NEW  # the decision now stands under the new version
     assert event.detail["note"].startswith("Our device runs at 100 MHz")
     assert "Listed — licence needed" in event.summary
     with pytest.raises(ConcurrentEditError, match="already re-reviewed by ola"):
@@ -242,6 +243,16 @@ def test_cases_amendments_reopen_and_decide_again_settles_the_review(repo, cases
     redecided = repo.audit_trail(OFFICER, case.id)[-2]
     assert redecided.detail["decision_was"] == "listed_licence_needed"
     assert redecided.detail["decision"] == "not_listed"
+    # Each record names the list version the case stood under after it: the old one until
+    # the new decision, made under the new version.
+    versions = [(e.action, e.list_version) for e in repo.audit_trail(OFFICER, case.id)]
+    assert versions[-5:] == [
+        ("amendment_flagged", OLD),
+        ("case_reopened", OLD),
+        ("suggestion_rejected", OLD),
+        ("amendment_redecided", NEW),
+        ("case_decided", NEW),
+    ]
 
 
 def test_cases_amendments_an_undecided_case_is_settled_by_its_decision(repo, cases, old, new):

@@ -216,6 +216,31 @@ def test_lists_diff_decimal_commas_are_no_threshold_change(old: ControlList) -> 
     assert all(c.kind == "text_changed" and c.minor for c in changes), changes
 
 
+def test_lists_diff_a_category_reference_is_no_current(old: ControlList) -> None:
+    """'specified in 4A or 4D' (category 4, groups A and D) replaced by a list of entries, as
+    in 4E001.a from the EU's 2021 text to the UK's 2025 one: a text change, not a threshold of
+    4 amperes removed (found in the hand-check, docs/list-diff-check.md)."""
+    before = '"Technology" for equipment or "software" specified in 4A or 4D.'
+    after = '"Technology" for equipment or "software" specified in 4A001, 4A003 or 4D;'
+
+    def with_text(text: str) -> ControlList:
+        clauses = [
+            c.__class__(**{**c.to_dict(), "notes": c.notes, "text": text})
+            if c.code == "3A001.a.3"
+            else c
+            for c in old
+        ]
+        return ControlList(old.manifest, clauses, [], [])
+
+    (change,) = compare(with_text(before), with_text(after)).changes
+    assert (change.kind, change.thresholds, change.minor) == ("text_changed", (), False)
+    # A current written as one ("4 A", "4A" read alone) is still a value.
+    (change,) = compare(
+        with_text("Rated at 4 A or more;"), with_text("Rated at 6 A or more;")
+    ).changes
+    assert change.kind == "threshold_changed"
+
+
 words = st.lists(st.sampled_from(["a", "b", "c,", "d.", "0.5", "GHz;", "or"]), max_size=12)
 
 

@@ -36,6 +36,7 @@ from exportctl.suggest.index import ClauseIndex
 from exportctl.suggest.meaning_index import (
     MeaningIndex,
     load_or_build_meaning_index,
+    meaning_documents,
     meaning_index_dir,
 )
 
@@ -201,6 +202,61 @@ def test_meaning_index_damaged_file_is_refused_then_rebuilt(mini, tmp_path, name
     rebuilt = load_or_build_meaning_index(mini, embedder, tmp_path)
     assert rebuilt.codes == original.codes
     assert np.allclose(MeaningIndex.load(folder, mini).vectors, original.vectors, atol=1e-3)
+
+
+class _CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder = embedder
+        self.dimension = embedder.dimension
+        self.texts: list[str] = []
+
+    def embed(self, texts):
+        self.texts.extend(texts)
+        return self.embedder.embed(texts)
+
+
+def test_meaning_index_of_an_amended_list_embeds_only_the_changed_clauses(
+    mini, mini_list_path, tmp_path
+):
+    """A new version of a list is embedded in seconds: clause texts the earlier version's saved
+    index holds are taken from it, and the index equals one built from scratch."""
+    root = tmp_path / "control_lists"
+    amended_source = mini_list_path.parent / "mini-list-amended.txt"
+    for source, date in ((mini_list_path, "2025-12-16"), (amended_source, "2026-06-01")):
+        result = CliRunner().invoke(
+            main,
+            ["import", str(source), "--list-name", "mini", "--list-date", date,
+             "--output", str(root)],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    old = ControlList.load("mini", "2025-12-16", root=root)
+    new = ControlList.load("mini", "2026-06-01", root=root)
+    models = tmp_path / "models"
+    embedder = _CountingEmbedder(load_embedder())
+    load_or_build_meaning_index(old, embedder, models, root=root)
+    assert len(embedder.texts) == len(MeaningIndex.load(meaning_index_dir(models, old), old).codes)
+
+    embedder.texts.clear()
+    built = load_or_build_meaning_index(new, embedder, models, root=root)
+    _codes, old_texts = meaning_documents(old)
+    _codes, new_texts = meaning_documents(new)
+    changed = [text for text in new_texts if text not in set(old_texts)]
+    assert 0 < len(changed) < len(new_texts) / 2
+    assert embedder.texts == changed  # only the new and changed clause texts
+    scratch = MeaningIndex.build(new, load_embedder())
+    assert built.codes == scratch.codes
+    assert np.allclose(built.vectors, scratch.vectors, atol=2e-3)
+    saved = MeaningIndex.load(meaning_index_dir(models, new), new)
+    assert np.array_equal(saved.vectors, built.vectors)  # in memory as when loaded later
+
+    # An earlier index whose list is no longer imported is passed over: all is embedded.
+    shutil.rmtree(meaning_index_dir(models, new))
+    shutil.rmtree(root / "mini" / "2025-12-16")
+    embedder.texts.clear()
+    load_or_build_meaning_index(new, embedder, models, root=root)
+    assert embedder.texts == new_texts
 
 
 def test_meaning_index_committed_for_the_shipped_list_passes_its_checks(control_list):

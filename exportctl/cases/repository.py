@@ -1121,8 +1121,16 @@ class CaseRepository:
                     "decision_list_version": list_version or case.list_version,
                 },
             )
+            decided_under = list_version or case.list_version
             self._settle_amendments(
-                session, actor, case, now, resolution="redecided", note=note, decision=decision
+                session,
+                actor,
+                case,
+                now,
+                resolution="redecided",
+                note=note,
+                decision=decision,
+                list_version=decided_under,
             )
             self._audit(
                 session,
@@ -1137,9 +1145,10 @@ class CaseRepository:
                     "note": note,
                     "confirmed": confirmed,
                     "pending": [s.code for s in case.suggestions if s.status == "pending"],
-                    "list_version": list_version or case.list_version,
+                    "list_version": decided_under,
                 },
                 at=now,
+                list_version=decided_under,
             )
             return version
 
@@ -1382,6 +1391,7 @@ class CaseRepository:
                     "note": note,
                 },
                 at=now,
+                list_version=review.to_version,
             )
             return version
 
@@ -1395,6 +1405,7 @@ class CaseRepository:
         resolution: str,
         note: str | None,
         decision: str,
+        list_version: str,
     ) -> None:
         """Close the case's open amendment reviews: a new decision settles them."""
         reviews = session.scalars(
@@ -1421,6 +1432,7 @@ class CaseRepository:
                     "codes": [c for c in review.codes.split(",") if c],
                 },
                 at=now,
+                list_version=list_version,
             )
 
     # -- helpers ----------------------------------------------------------------------------
@@ -1523,7 +1535,14 @@ class CaseRepository:
         at: datetime,
         target: str | None = None,
         detail: dict[str, Any] | None = None,
+        list_version: str | None = None,
     ) -> AuditRow:
+        """Append an audit record. Its list version is the one the case stands under: the
+        version its decision was made under, or else the one it was screened against;
+        ``list_version`` names it when the action itself changes it (a decision, a
+        re-confirmation), since the case row read earlier does not show the change yet."""
+        if list_version is None and case is not None:
+            list_version = case.decision_list_version or case.list_version
         return audit_chain.append(
             session,
             case_id=case.id if case is not None else None,
@@ -1533,7 +1552,7 @@ class CaseRepository:
             action=action,
             target=target,
             detail_json=json.dumps(detail or {}, ensure_ascii=False, default=str),
-            list_version=case.list_version if case is not None else None,
+            list_version=list_version,
             rules_version=case.rules_version if case is not None else None,
         )
 

@@ -674,6 +674,8 @@ def _values(clist: ControlList, clause: Clause, decimal_comma: bool) -> list[_Va
     }
     values: list[_Value] = []
     for quantity in find_quantities(readable.text):
+        if _LIST_REFERENCE.match(readable.text, quantity.start, quantity.end):
+            continue  # "specified in 4A or 4D": category 4, group A, not 4 amperes
         condition = conditions.get(quantity.start)
         if condition is not None:
             values.append(_Value(quantity, condition.comparator, condition.text))
@@ -683,6 +685,9 @@ def _values(clist: ControlList, clause: Clause, decimal_comma: bool) -> list[_Va
 
 
 _BARE_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+#: A category and product group ("4A"), or the start of an entry code ("4A001"), that the
+#: quantity reader would take for a current in amperes.
+_LIST_REFERENCE = re.compile(r"\d[A-E](?![a-zA-Z])")
 
 
 def _known_unit(word: str) -> bool:

@@ -249,7 +249,11 @@ def build_index_command() -> None:
     from exportctl.lists.store import ControlList
     from exportctl.suggest.embedding import load_embedder
     from exportctl.suggest.engine import build_index, index_dir, index_stamp, load_alias_texts
-    from exportctl.suggest.meaning_index import MeaningIndex, meaning_index_dir
+    from exportctl.suggest.meaning_index import (
+        MeaningIndex,
+        earlier_vectors,
+        meaning_index_dir,
+    )
 
     with progress.status("Loading the control list"):
         control_list = ControlList.load()
@@ -263,10 +267,14 @@ def build_index_command() -> None:
             _save(index, folder)
             click.echo(f"Built the {level} index in {folder}")
     bar = _progress_bar()
-    meaning = MeaningIndex.build(
-        control_list, load_embedder(), progress=lambda d, t: bar("Embedding the list", d, t)
-    )
     folder = meaning_index_dir(MODELS_DIR, control_list)
+    # Clause texts another imported version already embedded are not embedded again.
+    meaning = MeaningIndex.build(
+        control_list,
+        load_embedder(),
+        progress=lambda d, t: bar("Embedding the list", d, t),
+        known=earlier_vectors(MODELS_DIR, control_list),
+    )
     _save(meaning, folder)
     click.echo(f"Built the meaning index in {folder}")
 
