@@ -109,13 +109,16 @@ def choose(page, selector: str, option: str) -> None:
     for _attempt in range(4):
         box.scroll_into_view_if_needed()
         box.fill(option)
+        before = runs(page)
         try:
             target.wait_for(timeout=5_000)
+            # A rerun of the page may close the list between seeing the option and clicking it.
+            target.click(timeout=15_000)
         except PlaywrightTimeoutError:
             box.press("Escape")
             settle(page)
             continue
-        act(page, target.click)
+        settle(page, before)
         return
     raise AssertionError(f"option {option!r} of {selector} never appeared")
 
