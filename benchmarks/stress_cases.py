@@ -85,7 +85,7 @@ def run(url: str, name: str, sessions: int, seconds: float, folder: Path) -> boo
         f"  half-written cases: {check.half_written}; case versions without an audit record: "
         f"{check.versions_without_audit}"
     )
-    print(f"  audit chain: {check.chain}; SQLite integrity: {check.integrity}")
+    print(f"  audit chain: {check.chain}; integrity check: {check.integrity}")
     for problem in check.problems[:10]:
         print(f"    ! {problem}")
     return not (
