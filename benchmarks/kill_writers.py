@@ -122,32 +122,44 @@ def kill_exports(url: str, name: str, attempts: int, folder: Path) -> bool:
     subprocess.run(command, env=env, check=True, capture_output=True)
     repo = CaseRepository.open(url)
     rng = random.Random(3)
-    whole = unrecorded = killed = 0
+    whole = unrecorded = mid_write = after_rename = undelivered = 0
     for _ in range(attempts):
+        earlier = set(folder.glob(".decisions.xlsx.*.partial"))
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        # Killed once it has started writing the workbook (its temporary file exists).
-        while process.poll() is None and not list(folder.glob(".decisions.xlsx.*.partial")):
-            time.sleep(0.002)
-        time.sleep(rng.uniform(0, 0.05))
-        if process.poll() is None:
+        # Killed once it has started writing the workbook (its own temporary file exists).
+        while (
+            process.poll() is None and not set(folder.glob(".decisions.xlsx.*.partial")) - earlier
+        ):
+            time.sleep(0.001)
+        time.sleep(rng.uniform(0, 0.03))
+        killed = process.poll() is None
+        if killed:
             process.send_signal(signal.SIGKILL)
-            killed += 1
         process.wait()
+        left = set(folder.glob(".decisions.xlsx.*.partial")) - earlier
+        recorded = _exported_hashes(repo)
+        if killed and left:
+            mid_write += 1  # before the rename: its temporary file is left
+            # killed between recording the export and the rename: recorded, not delivered
+            undelivered += any(sha256_of(p) in recorded for p in left)
+        elif killed:
+            after_rename += 1
         with zipfile.ZipFile(target) as package:
             whole += package.testzip() is None
         # The workbook in place is always one whose export was recorded.
-        recorded = _exported_hashes(repo)
         unrecorded += sha256_of(target) not in recorded
-    # Hidden temporary files the kills left beside the workbook (never under its name).
     leftovers = sum(1 for p in folder.glob(".decisions.xlsx.*.partial"))
     repo.dispose()
     print(
-        f"  exports: {attempts}, {killed} killed while writing the workbook (the others "
-        f"finished first); workbook whole after each: "
-        f"{whole}/{attempts}; workbooks in place without their export recorded: {unrecorded}; "
-        f"hidden partial files left by the kills: {leftovers}"
+        f"  exports: {attempts}; killed before the workbook took its name: {mid_write} "
+        f"({undelivered} of them after the export was recorded), after: {after_rename}, "
+        f"finished first: {attempts - mid_write - after_rename}"
+    )
+    print(
+        f"  workbook whole after each: {whole}/{attempts}; workbooks in place without their "
+        f"export recorded: {unrecorded}; hidden temporary files left by the kills: {leftovers}"
     )
     return whole == attempts and unrecorded == 0
 
