@@ -182,6 +182,13 @@ def test_cases_sign_in_demo_accounts_only_in_demo_mode(repo, waits):
     with pytest.raises(DemoAccountError, match=r"only in demo mode \(EXPORTCTL_DEMO=1\)"):
         sign_in(repo, "rita", "officer-demo")
     assert trail(repo, "sign_in_failed")[-1].detail["reason"] == "demo account outside demo mode"
+    for _ in range(5):  # the password was right: refusals of a demo account are not counted
+        with pytest.raises(DemoAccountError):
+            sign_in(repo, "rita", "officer-demo")
+    for _ in range(3):
+        with pytest.raises(SignInError):
+            sign_in(repo, "rita", "guess")
+    assert waits == []  # three failures, none slowed: the demo refusals did not count
     user, _ = sign_in(repo, "rita", "officer-demo", demo_mode=True)
     assert user.username == "rita"
     marked = LocalSignIn(repo.engine, DEMO_ACCOUNTS, policy=POLICY)

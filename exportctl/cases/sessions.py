@@ -215,7 +215,7 @@ class LocalSignIn:
             user = self.accounts.authenticate(username, password, demo_mode=self.demo_mode)
         except DemoAccountError:
             self._clear(key)  # the password was right; the account is not allowed here
-            self._failed(key, username, now, reason="demo account outside demo mode")
+            self._failed(key, username, now, reason="demo account outside demo mode", count=False)
             raise
         except SignInError:
             self._failed(key, username, now, reason="wrong user name or password")
@@ -280,19 +280,26 @@ class LocalSignIn:
             until=locked_until,
         )
 
-    def _failed(self, key: str, username: str, now: datetime, *, reason: str) -> None:
-        """Count the failure (locking the name at the limit) and record it."""
+    def _failed(
+        self, key: str, username: str, now: datetime, *, reason: str, count: bool = True
+    ) -> None:
+        """Record the failure; with ``count`` (a wrong password) also count it, locking the
+        name at the limit."""
         with self._sessions.begin() as session:
-            row = session.get(SignInThrottleRow, key, with_for_update=True)
-            if row is None:  # cleared by a right password meanwhile: counting starts again
-                row = SignInThrottleRow(username=key, failures=0, pending=1, last_failure_at=now)
-                session.add(row)
-            row.pending = max(0, row.pending - 1)
-            row.failures += 1
-            detail: dict[str, Any] = {"reason": reason, "failures": row.failures}
-            if row.failures >= self.policy.lock_after:
-                row.locked_until = now + self.policy.lock_for
-                detail["locked_until"] = row.locked_until
+            detail: dict[str, Any] = {"reason": reason}
+            if count:
+                row = session.get(SignInThrottleRow, key, with_for_update=True)
+                if row is None:  # cleared by a right password meanwhile: counting starts again
+                    row = SignInThrottleRow(
+                        username=key, failures=0, pending=1, last_failure_at=now
+                    )
+                    session.add(row)
+                row.pending = max(0, row.pending - 1)
+                row.failures += 1
+                detail["failures"] = row.failures
+                if row.failures >= self.policy.lock_after:
+                    row.locked_until = now + self.policy.lock_for
+                    detail["locked_until"] = row.locked_until
             _record(
                 session,
                 actor=username,
