@@ -45,7 +45,7 @@ def run(url: str, name: str, sessions: int, seconds: float, folder: Path) -> boo
         process.join()
     elapsed = time.perf_counter() - started
     crashed = [p.exitcode for p in processes if p.exitcode != 0]
-    acks, refusals = workload.read_logs(folder)
+    acks, refusals, unexpected = workload.read_logs(folder)
     check = workload.check_database(url, acks, killed=False)
     by_op: dict[str, int] = {}
     for ack in acks:
@@ -63,8 +63,17 @@ def run(url: str, name: str, sessions: int, seconds: float, folder: Path) -> boo
         f"  write time p50 / p95: {workload.percentile(latencies, 0.5):.0f} / "
         f"{workload.percentile(latencies, 0.95):.0f} ms"
     )
-    print(f"  refused and told ({len(refusals):,}):")
-    for error, count, example in workload.summarise_refusals(refusals)[:8]:
+    refused_by_op: dict[str, int] = {}
+    for refusal in refusals:
+        refused_by_op[refusal["op"]] = refused_by_op.get(refusal["op"], 0) + 1
+    print(
+        f"  refused and told ({len(refusals):,}): "
+        + ", ".join(f"{op} {n:,}" for op, n in sorted(refused_by_op.items()))
+    )
+    for error, count, example in workload.summarise_refusals(refusals):
+        print(f"    {count:>6,} {error}: {example}")
+    print(f"  unexpected errors (a traceback for the user): {len(unexpected)}")
+    for error, count, example in workload.summarise_refusals(unexpected)[:8]:
         print(f"    {count:>6,} {error}: {example}")
     print(f"  sessions that crashed: {len(crashed)}")
     print(f"  cases {check.cases:,}, audit records {check.audit_records:,}")
@@ -76,11 +85,12 @@ def run(url: str, name: str, sessions: int, seconds: float, folder: Path) -> boo
         f"  half-written cases: {check.half_written}; case versions without an audit record: "
         f"{check.versions_without_audit}"
     )
-    print(f"  audit chain: {check.chain}; SQLite integrity: {check.integrity}")
+    print(f"  audit chain: {check.chain}; integrity check: {check.integrity}")
     for problem in check.problems[:10]:
         print(f"    ! {problem}")
     return not (
         crashed
+        or unexpected
         or check.lost_writes
         or check.silent_overwrites
         or check.audit_missing

@@ -90,6 +90,15 @@ def run_session(
                 ms=(time.perf_counter() - started) * 1000,
             )
             continue
+        except Exception as error:  # noqa: BLE001 - what a user would see as a traceback
+            log.write(
+                kind="unexpected",
+                op=op_name(error, op),
+                error=type(error).__name__,
+                message=str(error)[:500],
+                ms=(time.perf_counter() - started) * 1000,
+            )
+            continue
         if entry is not None:
             log.write(
                 kind="ack",
@@ -101,11 +110,11 @@ def run_session(
     repo.dispose()
 
 
-def op_name(error: ExportctlError, op: str) -> str:
+def op_name(error: Exception, op: str) -> str:
     return getattr(error, "op", op)
 
 
-def _tagged(error: ExportctlError, op: str) -> ExportctlError:
+def _tagged(error: Exception, op: str) -> Exception:
     error.op = op  # type: ignore[attr-defined]
     return error
 
@@ -117,7 +126,7 @@ def _researcher_step(repo, user, rng, title):
             case_id = repo.create_case(
                 user, title=title, abstract=ABSTRACT, result=stored_result(ABSTRACT)
             )
-        except ExportctlError as error:
+        except Exception as error:
             raise _tagged(error, "create") from None
         return "create", {"case": case_id, "title": title, "version": 1}
     summary = rng.choice(mine)
@@ -130,7 +139,7 @@ def _researcher_step(repo, user, rng, title):
             AnswerInput(question=QUESTION, answer=answer),
             expected_version=summary.version,
         )
-    except ExportctlError as error:
+    except Exception as error:
         raise _tagged(error, "answer") from None
     return "answer", {"case": summary.id, "version": version, "value": answer}
 
@@ -181,25 +190,27 @@ def _officer_step(repo, user, rng):
             expected_version=case.version,
         )
         return op, {"case": case.id, "version": version, "value": decision}
-    except ExportctlError as error:
+    except Exception as error:
         raise _tagged(error, op) from None
 
 
 # -- reading the logs ------------------------------------------------------------------------
 
 
-def read_logs(folder: Path) -> tuple[list[dict], list[dict]]:
-    """The acknowledged writes and the refusals of every session's log. A line cut by a kill
-    (the process died while writing it) is not an acknowledgement and is skipped."""
-    acks, refusals = [], []
+def read_logs(folder: Path) -> tuple[list[dict], list[dict], list[dict]]:
+    """The acknowledged writes, the refusals (the store's own errors, with the message a user
+    is shown) and the unexpected errors (anything else: a traceback for the user) of every
+    session's log. A line cut by a kill (the process died while writing it) is not an
+    acknowledgement and is skipped."""
+    found: dict[str, list[dict]] = {"ack": [], "refused": [], "unexpected": []}
     for path in sorted(folder.glob("session-*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            (acks if entry["kind"] == "ack" else refusals).append(entry)
-    return acks, refusals
+            found[entry["kind"]].append(entry)
+    return found["ack"], found["refused"], found["unexpected"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -239,9 +250,14 @@ def check_database(url: str, acks: list[dict], *, killed: bool) -> Check:
     engine = repo.engine
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
-            integrity = connection.execute(text("PRAGMA integrity_check")).scalar()
+            integrity = "; ".join(
+                connection.execute(text("PRAGMA integrity_check")).scalars().all()
+            )
             foreign = connection.execute(text("PRAGMA foreign_key_check")).all()
             check.integrity = f"{integrity}, foreign keys {'ok' if not foreign else foreign}"
+    if engine.dialect.name == "postgresql":
+        check.integrity = postgres_integrity(engine)
+    with engine.connect() as connection:
         cases = {
             row.id: row
             for row in connection.execute(
@@ -343,6 +359,55 @@ def check_database(url: str, acks: list[dict], *, killed: bool) -> Check:
     return check
 
 
+def postgres_integrity(engine) -> str:
+    """PostgreSQL's own check of the tables and indexes (the ``amcheck`` extension shipped
+    with the server): every heap page of every table (``verify_heapam``) and every B-tree
+    index against its table (``bt_index_check`` with ``heapallindexed``: each row is in its
+    indexes). "ok" or what it found."""
+    from sqlalchemy import text
+
+    found: list[str] = []
+    with engine.begin() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS amcheck"))
+        tables = (
+            connection.execute(
+                text(
+                    "SELECT oid::regclass::text FROM pg_class WHERE relkind = 'r' "
+                    "AND relnamespace = 'public'::regnamespace"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for table in tables:
+            for row in connection.execute(
+                text("SELECT blkno, msg FROM verify_heapam(CAST(:t AS regclass))"), {"t": table}
+            ):
+                found.append(f"{table} page {row.blkno}: {row.msg}")
+        indexes = (
+            connection.execute(
+                text(
+                    "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c "
+                    "ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                    "WHERE a.amname = 'btree' AND c.relnamespace = 'public'::regnamespace"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for index in indexes:
+            try:
+                with connection.begin_nested():
+                    connection.execute(
+                        text("SELECT bt_index_check(CAST(:i AS regclass), true)"), {"i": index}
+                    )
+            except Exception as error:  # noqa: BLE001 - reported as the finding
+                found.append(f"{index}: {error}")
+    if found:
+        return "; ".join(found[:5])
+    return f"ok (amcheck: {len(tables)} tables, {len(indexes)} B-tree indexes with all rows)"
+
+
 def summarise_refusals(refusals: list[dict]) -> list[tuple[str, int, str]]:
     """(error, count, an example message) per kind of refusal, the most frequent first; case
     numbers and times in messages folded so that alike messages count together."""
@@ -351,7 +416,8 @@ def summarise_refusals(refusals: list[dict]) -> list[tuple[str, int, str]]:
     kinds: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in refusals:
         shape = re.sub(
-            r"C-\d+|\d{4}-\d\d-\d\d \d\d:\d\d|\d+[A-Z]\d+(\.\w+)*|officer\d+|researcher\d+",
+            r"C-\d+|\d{4}-\d\d-\d\d \d\d:\d\d|\d+[A-Z]\d+(\.\w+)*|officer\d+|researcher\d+"
+            r"|\([a-z ]+\)",  # what the other writer did
             "…",
             r["message"],
         )

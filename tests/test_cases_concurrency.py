@@ -3,6 +3,7 @@ app servers would)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,6 +11,8 @@ import pytest
 from helpers_cases import OFFICER, OFFICER_2, RESEARCHER, stored_result
 
 from exportctl.cases import CaseRepository, ConcurrentEditError
+from exportctl.cases.errors import CaseInputError
+from exportctl.cases.repository import NewEntry
 
 ABSTRACT = "Terahertz imaging sensor for security screening."
 
@@ -165,3 +168,37 @@ def test_cases_concurrency_stale_reopen_or_decision_names_who_changed_the_case(t
             note=None,
             expected_version=reopened.version,
         )
+
+
+def test_cases_concurrency_review_on_a_case_decided_meanwhile_names_who_decided(two_repos):
+    """An officer confirming or adding an entry on a case another officer has just decided is
+    told who decided it and when, not only that it 'is decided'; nothing changes."""
+    first, second = two_repos
+    case = new_case(first)
+    opened = first.get_case(OFFICER, case.id)
+    second.decide(
+        OFFICER_2,
+        case.id,
+        decision="not_listed",
+        atas_decision="not_required",
+        note=None,
+        expected_version=case.version,
+    )
+    target = opened.suggestions[0]
+    with pytest.raises(CaseInputError) as refused:
+        first.review_suggestion(
+            OFFICER, target.id, status="confirmed", note=None, expected_version=target.version
+        )
+    message = str(refused.value)
+    assert re.search(rf"{case.ref} was decided by ola at \d{{4}}-\d\d-\d\d \d\d:\d\d UTC", message)
+    assert "nothing was changed" in message and "reopen it" in message
+    with pytest.raises(CaseInputError, match=f"{case.ref} was decided by ola at .*reopen it"):
+        first.add_entry(
+            OFFICER,
+            case.id,
+            NewEntry(code="3A001", entry="3A001", list_name="dual-use", title="Electronics"),
+            note="missed",
+            expected_version=opened.version,
+        )
+    after = first.get_case(OFFICER, case.id)
+    assert [s.status for s in after.suggestions] == ["pending", "pending"]

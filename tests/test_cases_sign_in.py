@@ -6,6 +6,7 @@ checked at the same cost as a known one."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from exportctl.auth import (
 )
 from exportctl.cases import CaseRepository
 from exportctl.cases.audit_chain import verify_chain
+from exportctl.cases.models import SignInThrottleRow
 from exportctl.cases.sessions import LocalSignIn, SignInLockedError, SignInPolicy
 
 NOW = datetime(2026, 3, 2, 9, 0)
@@ -180,6 +182,13 @@ def test_cases_sign_in_demo_accounts_only_in_demo_mode(repo, waits):
     with pytest.raises(DemoAccountError, match=r"only in demo mode \(EXPORTCTL_DEMO=1\)"):
         sign_in(repo, "rita", "officer-demo")
     assert trail(repo, "sign_in_failed")[-1].detail["reason"] == "demo account outside demo mode"
+    for _ in range(5):  # the password was right: refusals of a demo account are not counted
+        with pytest.raises(DemoAccountError):
+            sign_in(repo, "rita", "officer-demo")
+    for _ in range(3):
+        with pytest.raises(SignInError):
+            sign_in(repo, "rita", "guess")
+    assert waits == []  # three failures, none slowed: the demo refusals did not count
     user, _ = sign_in(repo, "rita", "officer-demo", demo_mode=True)
     assert user.username == "rita"
     marked = LocalSignIn(repo.engine, DEMO_ACCOUNTS, policy=POLICY)
@@ -210,3 +219,53 @@ def test_cases_sign_in_unknown_user_name_costs_one_full_password_check(checks):
     with pytest.raises(SignInError):
         mixed.authenticate("c", "guess")
     assert checks == [3_000]
+
+
+def test_cases_sign_in_many_right_passwords_at_once_all_sign_in(repo, waits, checks, monkeypatch):
+    """Twelve sessions signing in to one account at the same moment (tabs restored, a shared
+    demo account; the web load script's 20 sessions were locked out this way): every one is
+    signed in, none is slowed, no failure is recorded and the name is not locked."""
+    counting = auth_module.hashlib.pbkdf2_hmac
+
+    def as_slow_as_the_real_hash(*args):
+        time.sleep(0.1)  # the shipped 600,000 iterations take about 0.25 s: checks overlap
+        return counting(*args)
+
+    monkeypatch.setattr(auth_module.hashlib, "pbkdf2_hmac", as_slow_as_the_real_hash)
+    barrier = threading.Barrier(12)
+
+    def right(_):
+        barrier.wait()
+        user, session_id = sign_in(repo, "ecu", "correct horse battery")
+        return user.username, bool(session_id)
+
+    with ThreadPoolExecutor(12) as pool:
+        outcomes = list(pool.map(right, range(12)))
+    assert outcomes == [("ecu", True)] * 12
+    assert waits == [] and len(checks) == 12
+    assert trail(repo, "sign_in_failed") == []
+    assert len(trail(repo, "signed_in")) == 12
+    # Five wrong guesses later the name locks as before: the successes did not count.
+    for attempt in range(5):
+        with pytest.raises(SignInError):
+            sign_in(repo, "ecu", "guess", NOW + timedelta(seconds=attempt))
+    with pytest.raises(SignInLockedError):
+        sign_in(repo, "ecu", "correct horse battery", NOW + timedelta(seconds=6))
+
+
+def test_cases_sign_in_attempts_left_in_progress_by_a_dead_server(repo, waits):
+    """Attempts counted as in progress by a server that died before answering hold later
+    attempts back only for a moment, and are forgotten a minute after."""
+    with repo.engine.begin() as connection:
+        connection.execute(
+            SignInThrottleRow.__table__.insert().values(
+                username="ecu", failures=0, pending=5, last_failure_at=NOW, locked_until=None
+            )
+        )
+    quick = SignInPolicy(lock_after=5, busy_wait=0.2)
+    signer = LocalSignIn(repo.engine, ACCOUNTS, policy=quick)
+    with pytest.raises(SignInError, match="in progress; try again in a moment") as busy:
+        signer.sign_in("ecu", "correct horse battery", now=NOW + timedelta(seconds=5))
+    assert not isinstance(busy.value, SignInLockedError)
+    user, _ = signer.sign_in("ecu", "correct horse battery", now=NOW + timedelta(minutes=2))
+    assert user.username == "ecu"

@@ -209,13 +209,14 @@ class SignInSessionRow(Base):
 
 class SignInThrottleRow(Base):
     """Failed sign-ins of one user name (as typed, folded to lower case), known or not: the
-    count since the last success, and how long the name is locked. Shared by every app server
-    of the database."""
+    count since the last success, the attempts in progress (their passwords being checked),
+    and how long the name is locked. Shared by every app server of the database."""
 
     __tablename__ = "sign_in_throttle"
 
     username: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
+    pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_failure_at: Mapped[datetime] = mapped_column(DateTime)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -960,7 +960,8 @@ class CaseRepository:
             case = self._load_case(session, actor, row.case_id, lock=True)
             if case.status == "decided":
                 raise CaseInputError(
-                    f"{case_ref(case.id)} is decided; reopen it before changing its entries."
+                    f"{case_ref(case.id)} {self._decided_by(case)}; nothing was "
+                    "changed. Reload the case, and reopen it before changing its entries."
                 )
             before = row.status
             changed = session.execute(
@@ -1008,7 +1009,8 @@ class CaseRepository:
             case = self._load_case(session, actor, case_id, lock=True)
             if case.status == "decided":
                 raise CaseInputError(
-                    f"{case_ref(case_id)} is decided; reopen it before changing its entries."
+                    f"{case_ref(case_id)} {self._decided_by(case)}; nothing was "
+                    "changed. Reload the case, and reopen it before changing its entries."
                 )
             if any(s.code == entry.code for s in case.suggestions):
                 raise CaseInputError(
@@ -1501,6 +1503,13 @@ class CaseRepository:
             .execution_options(synchronize_session=False)
         )
         return session.scalar(select(CaseRow.version).where(CaseRow.id == case.id)) or 0
+
+    @staticmethod
+    def _decided_by(case: CaseRow) -> str:
+        """``was decided by olu at 2026-01-05 10:12 UTC`` (who decided the case last)."""
+        if case.officer is None or case.decided_at is None:
+            return "is decided"
+        return f"was decided by {case.officer} at {case.decided_at:%Y-%m-%d %H:%M} UTC"
 
     @staticmethod
     def _changed_error(

@@ -127,6 +127,12 @@ class SignInPolicy:
     lock_after: int = 5
     lock_for: timedelta = timedelta(minutes=15)
     max_delay: float = SIGNIN_MAX_DELAY_SECONDS
+    #: Seconds an attempt waits for others of the same name in progress to finish when, were
+    #: they all wrong, they would reach the lock; then it is refused as busy.
+    busy_wait: float = 20.0
+    #: Attempts still counted as in progress this long after the last attempt of the name
+    #: are taken for ones whose server died, and no longer counted.
+    stale_after: timedelta = timedelta(minutes=1)
 
     @classmethod
     def configured(cls) -> SignInPolicy:
@@ -157,6 +163,10 @@ class Attempt:
     delay: float  # seconds the answer waits
 
 
+#: Seconds between looks at the attempts in progress, while an attempt waits for them.
+BUSY_POLL_SECONDS = 0.05
+
+
 def wait(seconds: float) -> None:
     """Slow an answer down (a seam for tests, which check the delay asked for)."""
     time.sleep(seconds)
@@ -173,8 +183,11 @@ class LocalSignIn:
     the user name exists or not), demo accounts refused outside demo mode, a session opened,
     and every outcome in the audit trail.
 
-    Each attempt is counted as a failure *before* the password is checked (and cleared if it
-    was right), so that attempts made at once from many tabs cannot slip under the limit."""
+    Each attempt is counted as in progress *before* the password is checked, so that attempts
+    made at once from many tabs cannot slip under the limit: an attempt that, were it and all
+    those in progress wrong, would pass the lock waits until they have finished (the lock is
+    then decided by their outcome). A right password in progress is not a failure: many
+    sessions signing in to one account at once are answered, not locked out."""
 
     def __init__(
         self,
@@ -196,23 +209,40 @@ class LocalSignIn:
         if not key:
             raise SignInError("Enter your user name and password.")
         attempt = self._begin(key, username, now)
-        if attempt.delay:
-            wait(attempt.delay)  # the answer is slowed, whatever it is
         try:
+            if attempt.delay:
+                wait(attempt.delay)  # the answer is slowed, whatever it is
             user = self.accounts.authenticate(username, password, demo_mode=self.demo_mode)
         except DemoAccountError:
             self._clear(key)  # the password was right; the account is not allowed here
-            self._failed(username, now, reason="demo account outside demo mode", attempt=attempt)
+            self._failed(key, username, now, reason="demo account outside demo mode", count=False)
             raise
         except SignInError:
-            self._failed(username, now, reason="wrong user name or password", attempt=attempt)
+            self._failed(key, username, now, reason="wrong user name or password")
+            raise
+        except BaseException:
+            self._finished(key)  # not an answer about the password: no longer in progress
             raise
         self._clear(key)
         return user, self.sign_ins.start(user.username, now=now, role=user.role)
 
     def _begin(self, key: str, username: str, now: datetime) -> Attempt:
-        """Count the attempt, or refuse it while the name is locked."""
-        for _ in range(2):  # a first failure of a name may be inserted by two servers at once
+        """Count the attempt as in progress, or refuse it while the name is locked. While the
+        failures so far and the attempts in progress could reach the lock, wait for those."""
+        deadline = time.monotonic() + self.policy.busy_wait
+        while True:
+            outcome = self._try_begin(key, username, now)
+            if outcome is not None:
+                return outcome
+            if time.monotonic() > deadline:
+                raise SignInError(
+                    "Many sign-ins with this user name are in progress; try again in a moment."
+                )
+            time.sleep(BUSY_POLL_SECONDS)
+
+    def _try_begin(self, key: str, username: str, now: datetime) -> Attempt | None:
+        """The attempt counted as in progress; ``None`` to wait for others in progress."""
+        for _ in range(2):  # a first attempt of a name may be inserted by two servers at once
             try:
                 with self._sessions.begin() as session:
                     row = session.get(SignInThrottleRow, key, with_for_update=True)
@@ -229,18 +259,17 @@ class LocalSignIn:
                             locked_until = row.locked_until
                             break
                     if row is None or now - row.last_failure_at > self.policy.lock_for:
-                        row = row or SignInThrottleRow(username=key)
+                        row = row or SignInThrottleRow(username=key, pending=0)
                         row.failures = 0
+                        row.locked_until = None
                         session.add(row)
-                    failures = row.failures
-                    row.failures = failures + 1
+                    if row.pending and now - row.last_failure_at > self.policy.stale_after:
+                        row.pending = 0
+                    if row.failures + row.pending >= self.policy.lock_after:
+                        return None
+                    row.pending += 1
                     row.last_failure_at = now
-                    row.locked_until = (
-                        now + self.policy.lock_for
-                        if row.failures >= self.policy.lock_after
-                        else None
-                    )
-                    return Attempt(failures, self.policy.delay(failures))
+                    return Attempt(row.failures, self.policy.delay(row.failures))
             except IntegrityError:
                 continue
         else:
@@ -251,12 +280,26 @@ class LocalSignIn:
             until=locked_until,
         )
 
-    def _failed(self, username: str, now: datetime, *, reason: str, attempt: Attempt) -> None:
-        failures = attempt.failures_before + 1
-        detail: dict[str, Any] = {"reason": reason, "failures": failures}
-        if failures >= self.policy.lock_after:
-            detail["locked_until"] = now + self.policy.lock_for
+    def _failed(
+        self, key: str, username: str, now: datetime, *, reason: str, count: bool = True
+    ) -> None:
+        """Record the failure; with ``count`` (a wrong password) also count it, locking the
+        name at the limit."""
         with self._sessions.begin() as session:
+            detail: dict[str, Any] = {"reason": reason}
+            if count:
+                row = session.get(SignInThrottleRow, key, with_for_update=True)
+                if row is None:  # cleared by a right password meanwhile: counting starts again
+                    row = SignInThrottleRow(
+                        username=key, failures=0, pending=1, last_failure_at=now
+                    )
+                    session.add(row)
+                row.pending = max(0, row.pending - 1)
+                row.failures += 1
+                detail["failures"] = row.failures
+                if row.failures >= self.policy.lock_after:
+                    row.locked_until = now + self.policy.lock_for
+                    detail["locked_until"] = row.locked_until
             _record(
                 session,
                 actor=username,
@@ -265,6 +308,13 @@ class LocalSignIn:
                 at=now,
                 detail=detail,
             )
+
+    def _finished(self, key: str) -> None:
+        """An attempt ended without an answer (an error): no longer in progress."""
+        with self._sessions.begin() as session:
+            row = session.get(SignInThrottleRow, key, with_for_update=True)
+            if row is not None:
+                row.pending = max(0, row.pending - 1)
 
     def _clear(self, key: str) -> None:
         with self._sessions.begin() as session:
