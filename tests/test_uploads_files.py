@@ -5,6 +5,7 @@ import tomllib
 
 import docx
 import pytest
+from fuzz_targets import damaged_member
 from openpyxl import Workbook
 
 from exportctl.appconfig import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_DOCUMENT_BYTES
@@ -87,6 +88,8 @@ def test_uploads_reads_txt_pdf_docx():
         ("abstract.docx", b"PK\x03\x04 broken zip", "cannot be read as a Word"),
         ("abstract.docx", make_xlsx([["a"]]), "cannot be read as a Word"),
         ("abstract.pdf", make_pdf(""), "No text found"),
+        # the document's compressed XML does not decompress (zlib.error)
+        ("abstract.docx", damaged_member(make_docx("x"), "word/document"), "cannot be read"),
     ],
 )
 def test_uploads_bad_document_gives_clear_error(name, data, message):
@@ -128,6 +131,11 @@ def test_uploads_reads_csv_and_xlsx_batches():
         ("batch.xlsx", b"PK\x03\x04 not a workbook", "cannot be read as an Excel"),
         ("batch.xlsx", b"plain text pretending", "cannot be read as an Excel"),
         ("batch.xlsx", make_docx("not a workbook"), "cannot be read as an Excel"),
+        (
+            "batch.xlsx",
+            damaged_member(make_xlsx([["id"], ["1"]]), "xl/worksheets/"),
+            r"cannot be read as an Excel \.xlsx workbook \(damaged compressed data\)",
+        ),
     ],
 )
 def test_uploads_bad_batch_file_gives_clear_error(name, data, message):
