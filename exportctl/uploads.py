@@ -220,8 +220,9 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
     except pd.errors.EmptyDataError as error:
         raise UploadError(f"'{name}' has no columns; it needs a header row.") from error
     except (pd.errors.ParserError, csv.Error) as error:
+        problem = " ".join(str(error).split())  # pandas ends its message with a line break
         raise UploadError(
-            f"'{name}' is not a well-formed CSV file ({error}). Check the quoting and "
+            f"'{name}' is not a well-formed CSV file ({problem}). Check the quoting and "
             "separators, or upload an .xlsx file."
         ) from error
 

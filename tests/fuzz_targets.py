@@ -281,8 +281,8 @@ def check_suggest_bytes(case: tuple[bytes, str]) -> Outcome:
     finally:
         commands._suggester = original
     if result.exit_code == 0:
-        if "candidates" not in json.loads(result.stdout):
-            raise Crash("no candidates in the JSON result")
+        if "controls" not in json.loads(result.stdout):
+            raise Crash("no suggested controls in the JSON result")
         return ACCEPTED
     return assert_cli_refusal(result)
 
@@ -390,7 +390,7 @@ def _docx(text: str) -> bytes:
     import docx
 
     document = docx.Document()
-    for paragraph in text.split("\n"):
+    for paragraph in _writable(text.split("\n")):
         document.add_paragraph(paragraph)
     table = document.add_table(rows=1, cols=2)
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Formula", FORMULAS[0]
@@ -403,7 +403,10 @@ def _writable(row: list[Any]) -> list[Any]:
     """A row openpyxl can write: characters XML cannot hold left out."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
+    return [
+        re.sub("[\ud800-\udfff]", "", ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v
+        for v in row
+    ]
 
 
 def _xlsx(rows: list[list[Any]], *, formulas: bool = False) -> bytes:

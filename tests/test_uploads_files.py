@@ -143,6 +143,15 @@ def test_uploads_bad_batch_file_gives_clear_error(name, data, message):
         read_table(name, data)
 
 
+def test_uploads_malformed_csv_is_one_line_of_error():
+    with pytest.raises(UploadError) as caught:
+        read_table("batch.csv", b"id\n1\n2,3\n")
+    assert caught.value.message == (
+        "'batch.csv' is not a well-formed CSV file (Error tokenizing data. C error: Expected 1 "
+        "fields in line 3, saw 2). Check the quoting and separators, or upload an .xlsx file."
+    )
+
+
 def test_uploads_batch_row_limit():
     data = b"id,abstract\n" + b"".join(b"%d,text\n" % i for i in range(11))
     with pytest.raises(UploadError, match="11 rows; the limit is 10"):
