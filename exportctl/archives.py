@@ -17,9 +17,10 @@ from exportctl.errors import ExportctlError
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_MEMBERS = 10_000
 #: What reading a damaged archive's members raises: a bad header or checksum (``BadZipFile``),
-#: compressed data that does not decompress (``zlib.error``), data cut short (``EOFError``).
-#: Readers of Office files catch these as a damaged file.
-DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
+#: compressed data that does not decompress (``zlib.error``), data cut short (``EOFError``), a
+#: damaged compression-method field (``NotImplementedError``: "That compression method is not
+#: supported"). Readers of Office files catch these as a damaged file.
+DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 def damage(error: BaseException) -> str:

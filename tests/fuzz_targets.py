@@ -783,3 +783,10 @@ def damaged_member(archive: bytes, prefix: str) -> bytes:
     extra_length = int.from_bytes(archive[start + 28 : start + 30], "little")
     data = start + 30 + name_length + extra_length
     return archive[:data] + b"\xff" + archive[data + 1 :]
+
+
+def unsupported_method(archive: bytes, name: str) -> bytes:
+    """``archive`` (a zip) whose central directory gives member ``name`` a compression method
+    Python cannot read (99)."""
+    start = archive.rfind(name.encode()) - 46  # the central directory's header of the member
+    return archive[: start + 10] + (99).to_bytes(2, "little") + archive[start + 12 :]

@@ -5,7 +5,7 @@ import tomllib
 
 import docx
 import pytest
-from fuzz_targets import damaged_member
+from fuzz_targets import damaged_member, unsupported_method
 from openpyxl import Workbook
 
 from exportctl.appconfig import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_DOCUMENT_BYTES
@@ -90,6 +90,12 @@ def test_uploads_reads_txt_pdf_docx():
         ("abstract.pdf", make_pdf(""), "No text found"),
         # the document's compressed XML does not decompress (zlib.error)
         ("abstract.docx", damaged_member(make_docx("x"), "word/document"), "cannot be read"),
+        # a compression method the zip reader does not know (NotImplementedError)
+        (
+            "abstract.docx",
+            unsupported_method(make_docx("x"), "word/document.xml"),
+            r"cannot be read as a Word \.docx document \(NotImplementedError\)",
+        ),
     ],
 )
 def test_uploads_bad_document_gives_clear_error(name, data, message):
@@ -150,6 +156,13 @@ def test_uploads_malformed_csv_is_one_line_of_error():
         "'batch.csv' is not a well-formed CSV file (Error tokenizing data. C error: Expected 1 "
         "fields in line 3, saw 2). Check the quoting and separators, or upload an .xlsx file."
     )
+
+
+def test_uploads_missing_column_error_quotes_column_names_on_one_line():
+    frame = read_table("batch.csv", b'"a\nb",id\nlaser,1\n')
+    with pytest.raises(UploadError) as caught:
+        batch_rows(frame, text_column="abstract", title_column="abstract")
+    assert caught.value.message == "The file has no column 'abstract'. Its columns are: a\\nb, id."
 
 
 def test_uploads_batch_row_limit():
