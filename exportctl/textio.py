@@ -94,15 +94,6 @@ def argument_text(text: str, *, where: str = "The TEXT argument", **options) -> 
     return decode_bytes(data, where=where, **options)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def one_line(text: str) -> str:
-    """``text`` from a user's file, fit to quote in a one-line message: line breaks and other
-    control characters written as escapes (``\\n``)."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
 def replace_surrogates(text: str) -> tuple[str, int]:
     """``text`` with each lone surrogate replaced by U+FFFD, and how many there were."""
     return SURROGATE.subn("\ufffd", text)

@@ -36,7 +36,6 @@ from exportctl.appconfig import (
 from exportctl.archives import DAMAGED_ARCHIVE_ERRORS, check_archive, damage
 from exportctl.config import MAX_TEXT_CHARS
 from exportctl.errors import ExportctlError
-from exportctl.textio import one_line
 
 MAX_PDF_PAGES = 100
 _PDF_ERRORS = (
@@ -257,8 +256,8 @@ def batch_rows(
     missing = list(dict.fromkeys(c for c in chosen if c not in frame.columns))
     if missing:
         raise UploadError(
-            f"The file has no column {', '.join(repr(one_line(c)) for c in missing)}. Its "
-            f"columns are: {', '.join(one_line(str(c)) for c in frame.columns)}."
+            f"The file has no column {', '.join(repr(c) for c in missing)}. Its columns are: "
+            f"{', '.join(map(str, frame.columns))}."
         )
     if id_column:
         ids = frame[id_column].astype(str).str.strip()
