@@ -45,7 +45,7 @@ def check_archive(
     reader can unpack."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (*DAMAGED_ARCHIVE_ERRORS, zipfile.LargeZipFile, OSError, ValueError):
         return  # not an archive: the reader says so in its own words
     with archive:
         members = archive.infolist()

@@ -785,8 +785,9 @@ def damaged_member(archive: bytes, prefix: str) -> bytes:
     return archive[:data] + b"\xff" + archive[data + 1 :]
 
 
-def unsupported_method(archive: bytes, name: str) -> bytes:
+def unsupported_method(archive: bytes, name: str, *, field: int = 10, value: int = 99) -> bytes:
     """``archive`` (a zip) whose central directory gives member ``name`` a compression method
-    Python cannot read (99)."""
+    Python cannot read (99), or another value to another two-byte field (6: the version
+    needed to extract)."""
     start = archive.rfind(name.encode()) - 46  # the central directory's header of the member
-    return archive[: start + 10] + (99).to_bytes(2, "little") + archive[start + 12 :]
+    return archive[: start + field] + value.to_bytes(2, "little") + archive[start + field + 2 :]

@@ -96,6 +96,12 @@ def test_uploads_reads_txt_pdf_docx():
             unsupported_method(make_docx("x"), "word/document.xml"),
             r"cannot be read as a Word \.docx document \(NotImplementedError\)",
         ),
+        # a version needed to extract that the zip reader does not know (zip file version 14.8)
+        (
+            "abstract.docx",
+            unsupported_method(make_docx("x"), "word/document.xml", field=6, value=148),
+            r"cannot be read as a Word \.docx document \(NotImplementedError\)",
+        ),
     ],
 )
 def test_uploads_bad_document_gives_clear_error(name, data, message):
