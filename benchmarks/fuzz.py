@@ -12,6 +12,7 @@ the refusals by kind (a message of each) and every distinct crash. Exits 1 on an
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 import traceback
@@ -120,6 +121,8 @@ def main() -> None:
         report(name, tally, seconds)
         crashes += tally.crash_count
     print(f"{'crashes':<12} {crashes:>8}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'peak_rss_mb':<12} {peak:>8.0f}")
     sys.exit(1 if crashes else 0)
 
 
