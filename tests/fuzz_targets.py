@@ -772,6 +772,7 @@ TARGETS: dict[str, Target] = {
 def refusal_kind(message: str) -> str:
     """A refusal's kind: its code and its words without the names and numbers in it."""
     kind = re.sub(r"is not \S+ text: byte 0x\w\w", "is not … text: byte …", message)
+    kind = re.sub(r"(Its columns are:|repeats|from its columns) .*", r"\1 …", kind)
     kind = re.sub(r"'[^']*'|\"[^\"]*\"|/\S+|\d[\d,.]*", "…", kind)
     return kind[:110]
 
