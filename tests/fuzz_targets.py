@@ -12,6 +12,7 @@ and no Python exception or traceback in it; from the command line, exit code 2 a
 
 from __future__ import annotations
 
+import atexit
 import csv
 import functools
 import io
@@ -346,6 +347,7 @@ def _existing_lists() -> Path:
     from exportctl.lists.importer import import_source, write_dataset
 
     folder = Path(tempfile.mkdtemp(prefix="fuzz-lists-"))
+    atexit.register(shutil.rmtree, folder, True)
     imported = import_source(LIST_SAMPLES[0], list_name="x", list_date="2025-01-01")
     write_dataset(imported, folder / "out")
     return folder / "out"
@@ -699,6 +701,7 @@ def rules_files() -> st.SearchStrategy[tuple[list[tuple[str, bytes, str]], bool]
 @functools.cache
 def _rules_copy() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="fuzz-rules-")) / "rules"
+    atexit.register(shutil.rmtree, folder.parent, True)
     shutil.copytree(_shipped_rules(), folder / RULES_VERSION)
     return folder
 
