@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 from exportctl.errors import ExportctlError
@@ -15,6 +16,19 @@ from exportctl.errors import ExportctlError
 #: 2,000-row batch workbook is a few megabytes unpacked.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_MEMBERS = 10_000
+#: What reading a damaged archive's members raises: a bad header or checksum (``BadZipFile``),
+#: compressed data that does not decompress (``zlib.error``), data cut short (``EOFError``), a
+#: damaged compression-method field (``NotImplementedError``: "That compression method is not
+#: supported"). Readers of Office files catch these as a damaged file.
+DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+
+
+def damage(error: BaseException) -> str:
+    """What was wrong with a file that could not be read, in a word for its message: the
+    error's type (``BadZipFile``), or for zlib's bare ``error`` what it means."""
+    if isinstance(error, zlib.error):
+        return "damaged compressed data"
+    return type(error).__name__
 
 
 def check_archive(
@@ -31,7 +45,7 @@ def check_archive(
     reader can unpack."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (*DAMAGED_ARCHIVE_ERRORS, zipfile.LargeZipFile, OSError, ValueError):
         return  # not an archive: the reader says so in its own words
     with archive:
         members = archive.infolist()

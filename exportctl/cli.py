@@ -76,6 +76,9 @@ def main(ctx: click.Context, verbose: bool, quiet: bool, list_version: str | Non
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
+    # pdfminer warns of every flaw of a damaged PDF (hundreds of lines); the import's own error
+    # says what is wrong in one line, and -v shows them
+    logging.getLogger("pdfminer").setLevel(logging.DEBUG if verbose else logging.ERROR)
     progress.configure(quiet=quiet, verbose=verbose)
     if list_version:
         # Through the environment, so that a batch's worker processes use the same list; put

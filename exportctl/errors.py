@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks and other control characters (from a user's file
+    quoted in a message) written as escapes, ``\\n``."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
 
 class ExportctlError(Exception):
-    """Base class: every error the package raises on purpose."""
+    """Base class: every error the package raises on purpose. Its message is one line (a
+    command prints it as one line of error), whatever a quoted name or value holds."""
 
     code = "E000"
 
     def __init__(self, message: str) -> None:
+        message = one_line(message)
         super().__init__(f"[{self.code}] {message}")
         self.message = message
 

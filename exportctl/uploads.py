@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -34,7 +33,7 @@ from exportctl.appconfig import (
     MAX_BATCH_ROWS,
     MAX_DOCUMENT_BYTES,
 )
-from exportctl.archives import check_archive
+from exportctl.archives import DAMAGED_ARCHIVE_ERRORS, check_archive, damage
 from exportctl.config import MAX_TEXT_CHARS
 from exportctl.errors import ExportctlError
 
@@ -50,9 +49,9 @@ _PDF_ERRORS = (
     KeyError,
     TypeError,
 )
-_DOCX_ERRORS = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError)
+_DOCX_ERRORS = (PackageNotFoundError, *DAMAGED_ARCHIVE_ERRORS, KeyError, ValueError, XMLSyntaxError)
 _XLSX_ERRORS = (
-    zipfile.BadZipFile,
+    *DAMAGED_ARCHIVE_ERRORS,
     InvalidFileException,
     KeyError,
     ValueError,
@@ -134,7 +133,7 @@ def _pdf_text(name: str, data: bytes) -> str:
             return "\n".join(page.extract_text() or "" for page in pdf.pages)
     except _PDF_ERRORS as error:
         raise UploadError(
-            f"'{name}' cannot be read as a PDF ({type(error).__name__}); it may be damaged or "
+            f"'{name}' cannot be read as a PDF ({damage(error)}); it may be damaged or "
             "password-protected. Paste the text instead."
         ) from error
 
@@ -145,7 +144,7 @@ def _docx_text(name: str, data: bytes) -> str:
         document = docx.Document(io.BytesIO(data))
     except _DOCX_ERRORS as error:
         raise UploadError(
-            f"'{name}' cannot be read as a Word .docx document ({type(error).__name__}). "
+            f"'{name}' cannot be read as a Word .docx document ({damage(error)}). "
             "Save it again as .docx or paste the text."
         ) from error
     parts = [p.text for p in document.paragraphs]
@@ -198,7 +197,7 @@ def read_table(
             frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
         except _XLSX_ERRORS as error:
             raise UploadError(
-                f"'{name}' cannot be read as an Excel .xlsx workbook ({type(error).__name__}); "
+                f"'{name}' cannot be read as an Excel .xlsx workbook ({damage(error)}); "
                 "it may be damaged or an old .xls file. Save it again as .xlsx or as .csv."
             ) from error
     frame = frame.fillna("")
@@ -221,8 +220,9 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
     except pd.errors.EmptyDataError as error:
         raise UploadError(f"'{name}' has no columns; it needs a header row.") from error
     except (pd.errors.ParserError, csv.Error) as error:
+        problem = " ".join(str(error).split())  # pandas ends its message with a line break
         raise UploadError(
-            f"'{name}' is not a well-formed CSV file ({error}). Check the quoting and "
+            f"'{name}' is not a well-formed CSV file ({problem}). Check the quoting and "
             "separators, or upload an .xlsx file."
         ) from error
 
@@ -253,7 +253,7 @@ def batch_rows(
 ) -> BatchTable:
     """The abstracts of a batch table, by the columns the user chose."""
     chosen = [c for c in (id_column, title_column, text_column, owner_column) if c]
-    missing = [c for c in chosen if c not in frame.columns]
+    missing = list(dict.fromkeys(c for c in chosen if c not in frame.columns))
     if missing:
         raise UploadError(
             f"The file has no column {', '.join(repr(c) for c in missing)}. Its columns are: "

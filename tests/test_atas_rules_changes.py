@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from fuzz_targets import damaged_member
 
 from exportctl.atas.defaults import RULES_DIR
 from exportctl.atas.rules import (
@@ -158,6 +159,15 @@ DAMAGED_WORKBOOKS = {
         "cannot be read",
     ),
     "sheet XML cut in half": (_damaged_sheet, "damaged"),
+    "sheet's compressed data damaged": (
+        lambda p: (
+            p.write_bytes(
+                damaged_member(_workbook(p, {"subjects": [["cah3_code"]]}).read_bytes(), "xl/work")
+            )
+            and p
+        ),
+        r"cannot be read as an Excel workbook \(damaged compressed data\)",
+    ),
     "zip bomb": (_zip_bomb, "would unpack to 120 MB"),
 }
 

@@ -116,3 +116,21 @@ def test_cli_help_of_every_command_is_usage_and_success(path):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Usage: exportctl " + " ".join(path))
     assert result.stderr == ""
+
+
+
+def test_cli_error_quoting_a_line_break_from_a_file_stays_one_line(tmp_path):
+    # A column name and a cell with line breaks in them, quoted in the error.
+    rules = tmp_path / "rules.csv"
+    rules.write_text('cah3_code,"new\ncol"\nCAH10-01-04,y\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["atas-rules", "import", str(rules), *RULES])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: [E200] rules.csv: unknown column 'new\\ncol' for the subjects table. Allowed "
+        "columns: cah3_code, cah3_label, source_label, levels, qualifier, sources, confidence.\n"
+    )
+    rules.write_text('cah3_code\n"CAH10\r\n-01-04"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["atas-rules", "import", str(rules), *RULES])
+    assert result.stderr == (
+        "error: [E200] rules.csv row 2: 'CAH10\\r\\n-01-04' is not a CAH3 code (CAHnn-nn-nn).\n"
+    )

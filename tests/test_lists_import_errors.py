@@ -74,6 +74,15 @@ BAD_PDFS = {
     "damaged": (REAL_PDF.read_bytes()[:200_000], "bad.pdf is not a readable PDF"),
     "scanned": (build_pdf([IMAGE_ONLY, IMAGE_ONLY]), "bad.pdf has no text layer"),
     "not a list": (build_pdf([PROSE_PAGE] * 3), "bad.pdf does not look like a control list"),
+    # a page without a MediaBox, or with a damaged one: pdfplumber fails on the page itself
+    "no page box": (
+        build_pdf([PROSE_PAGE]).replace(b"/MediaBox [0 0 595 842]", b""),
+        "bad.pdf is not a readable PDF (TypeError",
+    ),
+    "damaged page box": (
+        build_pdf([PROSE_PAGE]).replace(b"/MediaBox [0 0 595 842]", b"/MediaBox [0 0 595 /X 842]"),
+        "bad.pdf is not a readable PDF (MalformedPDFException)",
+    ),
 }
 
 
@@ -92,6 +101,33 @@ def test_import_bad_pdf_exits_2_and_keeps_the_existing_dataset(tmp_path, mini_li
     assert result.stderr.startswith("error: [E100] ") and message in result.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert [p.name for p in (tmp_path / "out").rglob("*") if p.name.startswith(".")] == []
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("exportctl")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from exportctl.cli import main; main()"]
+
+
+@pytest.mark.slow  # the command in its own process
+def test_import_damaged_pdf_as_a_command_says_one_line_only(tmp_path):
+    # pdfminer warns of each flaw it meets (here, a drawing operator given a name for a
+    # number); the command's standard error holds its one line of error and nothing else.
+    page = text_ops([(72, 700, "Minutes of the meeting.")]) + b"\nq 1 2 /X 4 re f Q"
+    source = tmp_path / "bad.pdf"
+    source.write_bytes(build_pdf([page] * 3))
+    result = subprocess.run(
+        [*_command(), "import", str(source), "--list-name", "x", "--list-date", "2025-01-01",
+         "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: [E100] "
+        f"{source} does not look like a control list: no entry codes such as ML1, PL9009 or "
+        "3A001 were found at line starts."
+    ]
 
 
 @pytest.mark.slow  # the command in its own process

@@ -5,6 +5,7 @@ import tomllib
 
 import docx
 import pytest
+from fuzz_targets import damaged_member, unsupported_method
 from openpyxl import Workbook
 
 from exportctl.appconfig import MAX_BATCH_BYTES, MAX_BATCH_ROWS, MAX_DOCUMENT_BYTES
@@ -87,6 +88,20 @@ def test_uploads_reads_txt_pdf_docx():
         ("abstract.docx", b"PK\x03\x04 broken zip", "cannot be read as a Word"),
         ("abstract.docx", make_xlsx([["a"]]), "cannot be read as a Word"),
         ("abstract.pdf", make_pdf(""), "No text found"),
+        # the document's compressed XML does not decompress (zlib.error)
+        ("abstract.docx", damaged_member(make_docx("x"), "word/document"), "cannot be read"),
+        # a compression method the zip reader does not know (NotImplementedError)
+        (
+            "abstract.docx",
+            unsupported_method(make_docx("x"), "word/document.xml"),
+            r"cannot be read as a Word \.docx document \(NotImplementedError\)",
+        ),
+        # a version needed to extract that the zip reader does not know (zip file version 14.8)
+        (
+            "abstract.docx",
+            unsupported_method(make_docx("x"), "word/document.xml", field=6, value=148),
+            r"cannot be read as a Word \.docx document \(NotImplementedError\)",
+        ),
     ],
 )
 def test_uploads_bad_document_gives_clear_error(name, data, message):
@@ -128,11 +143,32 @@ def test_uploads_reads_csv_and_xlsx_batches():
         ("batch.xlsx", b"PK\x03\x04 not a workbook", "cannot be read as an Excel"),
         ("batch.xlsx", b"plain text pretending", "cannot be read as an Excel"),
         ("batch.xlsx", make_docx("not a workbook"), "cannot be read as an Excel"),
+        (
+            "batch.xlsx",
+            damaged_member(make_xlsx([["id"], ["1"]]), "xl/worksheets/"),
+            r"cannot be read as an Excel \.xlsx workbook \(damaged compressed data\)",
+        ),
     ],
 )
 def test_uploads_bad_batch_file_gives_clear_error(name, data, message):
     with pytest.raises(UploadError, match=message):
         read_table(name, data)
+
+
+def test_uploads_malformed_csv_is_one_line_of_error():
+    with pytest.raises(UploadError) as caught:
+        read_table("batch.csv", b"id\n1\n2,3\n")
+    assert caught.value.message == (
+        "'batch.csv' is not a well-formed CSV file (Error tokenizing data. C error: Expected 1 "
+        "fields in line 3, saw 2). Check the quoting and separators, or upload an .xlsx file."
+    )
+
+
+def test_uploads_missing_column_error_quotes_column_names_on_one_line():
+    frame = read_table("batch.csv", b'"a\nb",id\nlaser,1\n')
+    with pytest.raises(UploadError) as caught:
+        batch_rows(frame, text_column="abstract", title_column="abstract")
+    assert caught.value.message == "The file has no column 'abstract'. Its columns are: a\\nb, id."
 
 
 def test_uploads_batch_row_limit():

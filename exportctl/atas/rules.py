@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -29,7 +28,7 @@ from xml.etree.ElementTree import ParseError
 import pycountry
 from lxml.etree import XMLSyntaxError
 
-from exportctl.archives import check_archive
+from exportctl.archives import DAMAGED_ARCHIVE_ERRORS, check_archive, damage
 from exportctl.atas.defaults import RULES_DIR
 from exportctl.atas.vocabulary import (
     CAH3_PATTERN,
@@ -435,14 +434,14 @@ def _read_workbook(path: Path, table: str | None) -> list[RawTable]:
 
     check_archive(path, name=path.name, kind=".xlsx", error=RulesError)
     damaged = (
-        *(zipfile.BadZipFile, InvalidFileException, XMLSyntaxError, ParseError),
+        *(*DAMAGED_ARCHIVE_ERRORS, InvalidFileException, XMLSyntaxError, ParseError),
         *(KeyError, ValueError, TypeError, OSError, EOFError, IndexError, AttributeError),
     )
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except damaged as error:
         raise RulesError(
-            f"{path.name} cannot be read as an Excel workbook ({type(error).__name__}): it is "
+            f"{path.name} cannot be read as an Excel workbook ({damage(error)}): it is "
             "damaged or not an .xlsx file. Save it again as .xlsx, or as CSV UTF-8."
         ) from None
     try:
@@ -453,7 +452,7 @@ def _read_workbook(path: Path, table: str | None) -> list[RawTable]:
                 grid = [list(row) for row in sheet.iter_rows(values_only=True)]
             except damaged as error:
                 raise RulesError(
-                    f"{where} cannot be read ({type(error).__name__}): the workbook is "
+                    f"{where} cannot be read ({damage(error)}): the workbook is "
                     "damaged. Save it again as .xlsx, or as CSV UTF-8."
                 ) from None
             if not grid:

@@ -34,7 +34,7 @@ from pathlib import Path
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.psexceptions import PSException
-from pdfplumber.utils.exceptions import PdfminerException
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 from tqdm import tqdm
 
 from exportctl import progress
@@ -46,8 +46,10 @@ logger = logging.getLogger(__name__)
 __all__ = ["read_pdf_lines", "looks_like_control_list"]
 
 #: Errors pdfminer raises on a damaged or protected file (pdfplumber wraps most of them in
-#: ``PdfminerException``; some escape unwrapped from lazily parsed pages).
-_PDF_ERRORS = (PdfminerException, PSException)
+#: ``PdfminerException``; some escape unwrapped from lazily parsed pages, and a page whose box
+#: is damaged fails in pdfplumber itself: ``MalformedPDFException``, or a ``TypeError`` for a
+#: box that is not a list).
+_PDF_ERRORS = (PdfminerException, PSException, MalformedPDFException, TypeError, ValueError)
 
 # Geometry, in PDF points unless said otherwise. Word documents set body text at 9-12 pt with a
 # space of about a quarter of the font size; a label column is set off by a tab stop.
@@ -263,7 +265,7 @@ def _read_pages(path: Path) -> list[_Page]:
         if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
             raise _encrypted(path) from error
         raise SourceFormatError(
-            f"{path.name} is not a readable PDF ({type(cause).__name__}: {cause}). "
+            f"{path.name} is not a readable PDF ({_problem(cause)}). "
             "It may be truncated or damaged: download it again from the publisher."
         ) from error
     empty = [p.number for p in pages if not p.lines]
@@ -280,6 +282,15 @@ def _read_pages(path: Path) -> list[_Page]:
     if empty:
         logger.warning("Pages without text in %s: %s", path.name, ", ".join(map(str, empty)))
     return pages
+
+
+def _problem(cause: BaseException) -> str:
+    """What pdfminer found wrong, short: its words when they are a sentence ("PSEOF: Unexpected
+    EOF"), only the error's name when they dump the file's internals."""
+    words = str(cause)
+    if not words or len(words) > 80 or any(c in words for c in "[]<>{}\\"):
+        return type(cause).__name__
+    return f"{type(cause).__name__}: {words}"
 
 
 def _encrypted(path: Path) -> SourceFormatError:
