@@ -9,9 +9,11 @@ Measures, each in a fresh Python process so imports and caches start cold:
 - batch throughput (``--batch`` abstracts, the real ones repeated) in one process,
 - the whole ``exportctl suggest --input ... --output ...`` command on ``--batch`` abstracts,
   with one worker per core (``--jobs``), start to finish,
-- peak resident memory of the single-process batch and of the largest batch worker.
+- peak resident memory of the single-process batch and of the largest batch worker,
+- time and peak memory of one text as long as the engine reads (``MAX_TEXT_CHARS``: the
+  real abstracts run together).
 Targets (2 cores): p50 < 100 ms, the 1,000-abstract command < 60 s, cold start < 5 s,
-peak memory < 800 MB per process.
+peak memory < 800 MB per process, the longest text included.
 """
 
 from __future__ import annotations
@@ -80,6 +82,22 @@ print(json.dumps({
 }))
 """
 
+LONG = """
+import json, resource, sys, time
+from exportctl.config import MAX_TEXT_CHARS
+from exportctl.suggest.engine import Suggester
+texts = json.loads(sys.stdin.read())
+suggester = Suggester.load()
+suggester.suggest(texts[0])
+text = (" ".join(texts) * 10)[:MAX_TEXT_CHARS]
+started = time.perf_counter()
+suggester.suggest(text)
+print(json.dumps({
+    "long_text_s": time.perf_counter() - started,
+    "long_text_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
 
 def run(code: str, stdin: str = "") -> dict:
     result = subprocess.run(
@@ -138,12 +156,14 @@ def main() -> None:
     batch = BATCH.replace("BATCH_SIZE", str(args.batch)).replace("SAMPLES", str(args.samples))
     results.update(run(batch, json.dumps(texts)))
     results.update(command_batch(texts, args.batch))
+    results.update(run(LONG, json.dumps(texts)))
     targets = {
         "latency_p50_ms": 100,
         "command_batch_s": 60 * args.batch / 1000,
         "cold_start_s": 5,
         "peak_rss_mb": 800,
         "command_worker_peak_rss_mb": 800,
+        "long_text_peak_rss_mb": 800,
     }
     for key, value in results.items():
         target = targets.get(key)

