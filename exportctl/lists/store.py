@@ -103,19 +103,15 @@ def dataset_for(spec: str, root: Path = CONTROL_LISTS_DIR) -> Path:
     if (given / "manifest.json").exists():
         return given
     parts = [part for part in spec.strip().strip("/").split("/") if part]
-    if len(parts) == 1 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", parts[0]):
+    if len(parts) == 1 and LIST_DATE.match(parts[0]):
         parts = [DEFAULT_LIST_NAME, parts[0]]
-    if len(parts) == 1:
-        folders = (root / parts[0]).glob("*/manifest.json")
-        dates = sorted(path.parent.name for path in folders if not path.parent.name.startswith("."))
-        if dates:
-            parts.append(dates[-1])
+    if len(parts) == 1 and (dates := list_dates(parts[0], root)):
+        parts.append(dates[-1])
     if len(parts) == 2 and (root / parts[0] / parts[1] / "manifest.json").exists():
         return root / parts[0] / parts[1]
-    known = ", ".join(f"{p.parent.name}/{p.name}" for p in available_datasets(root)) or "none"
     raise DatasetError(
         f"No imported list '{spec}'. Name one as LIST-NAME/YYYY-MM-DD or give its folder; "
-        f"imported: {known}."
+        f"imported: {_imported(root)}."
     )
 
 
