@@ -24,6 +24,14 @@ from exportctl.cases.vocabulary import CASE_STATUSES, DECISIONS
 from exportctl.checksums import sha256_of
 from exportctl.export_excel import write_workbook
 
+_DATABASE_URL = click.option(
+    "--database-url",
+    "url",
+    default=None,
+    help="SQLAlchemy URL of the case database [default: EXPORTCTL_DATABASE_URL or the local "
+    "SQLite file].",
+)
+
 
 @click.command("export")
 @click.option(
@@ -34,13 +42,7 @@ from exportctl.export_excel import write_workbook
     show_default=True,
     help="The .xlsx file to write.",
 )
-@click.option(
-    "--database-url",
-    "url",
-    default=None,
-    help="SQLAlchemy URL of the case database [default: EXPORTCTL_DATABASE_URL or the local "
-    "SQLite file].",
-)
+@_DATABASE_URL
 @click.option(
     "--as",
     "officer",
@@ -156,13 +158,7 @@ def cases_group() -> None:
     help="Screen each flagged case again under the new version (loads the engine; its "
     "indexes are built on first use of a version).",
 )
-@click.option(
-    "--database-url",
-    "url",
-    default=None,
-    help="SQLAlchemy URL of the case database [default: EXPORTCTL_DATABASE_URL or the local "
-    "SQLite file].",
-)
+@_DATABASE_URL
 @click.option(
     "--as",
     "officer",
@@ -210,15 +206,6 @@ def hash_password_command(password: str) -> None:
     password needs at least 15 characters."""
     check_new_password(password)
     click.echo(hash_password(password))
-
-
-_DATABASE_URL = click.option(
-    "--database-url",
-    "url",
-    default=None,
-    help="SQLAlchemy URL of the case database [default: EXPORTCTL_DATABASE_URL or the local "
-    "SQLite file].",
-)
 
 
 @cases_group.command("upgrade")
