@@ -99,8 +99,34 @@ class AmendmentReview:
         return AMENDMENT_RESOLUTIONS.get(self.resolution or "", self.resolution or "")
 
 
+class _CaseLabels:
+    """A case's reference and its status and decisions in words, for any record of a case."""
+
+    id: int
+    status: str
+    decision: str | None
+    atas_decision: str | None
+
+    @property
+    def ref(self) -> str:
+        """The case reference shown to users, e.g. ``C-00042``."""
+        return case_ref(self.id)
+
+    @property
+    def status_label(self) -> str:
+        return CASE_STATUSES.get(self.status, self.status)
+
+    @property
+    def decision_label(self) -> str:
+        return DECISIONS.get(self.decision or "", "") if self.decision else ""
+
+    @property
+    def atas_decision_label(self) -> str:
+        return ATAS_DECISIONS.get(self.atas_decision or "", "") if self.atas_decision else ""
+
+
 @dataclass(frozen=True)
-class CaseRecord:
+class CaseRecord(_CaseLabels):
     id: int
     external_id: str | None
     title: str
@@ -138,23 +164,6 @@ class CaseRecord:
         """The screening verdict: likely_listed, possibly_listed or no_close_match."""
         screening = (self.result or {}).get("screening") or {}
         return screening.get("verdict") or self.screening_verdict
-
-    @property
-    def ref(self) -> str:
-        """The case reference shown to users, e.g. ``C-00042``."""
-        return case_ref(self.id)
-
-    @property
-    def status_label(self) -> str:
-        return CASE_STATUSES.get(self.status, self.status)
-
-    @property
-    def decision_label(self) -> str:
-        return DECISIONS.get(self.decision or "", "") if self.decision else ""
-
-    @property
-    def atas_decision_label(self) -> str:
-        return ATAS_DECISIONS.get(self.atas_decision or "", "") if self.atas_decision else ""
 
     @property
     def confirmed_codes(self) -> tuple[str, ...]:
@@ -241,7 +250,7 @@ class CaseFilter:
 
 
 @dataclass(frozen=True)
-class CaseSummary:
+class CaseSummary(_CaseLabels):
     """One row of a case list: no abstract, no suggestion details (those load on opening)."""
 
     id: int
@@ -260,22 +269,6 @@ class CaseSummary:
     suggested: tuple[str, ...] = ()  # the top-ranked suggested codes
     confirmed: tuple[str, ...] = ()
     awaiting_rereview: bool = False  # a newer list version touches it (officers' lists)
-
-    @property
-    def ref(self) -> str:
-        return case_ref(self.id)
-
-    @property
-    def status_label(self) -> str:
-        return CASE_STATUSES.get(self.status, self.status)
-
-    @property
-    def decision_label(self) -> str:
-        return DECISIONS.get(self.decision or "", "") if self.decision else ""
-
-    @property
-    def atas_decision_label(self) -> str:
-        return ATAS_DECISIONS.get(self.atas_decision or "", "") if self.atas_decision else ""
 
 
 @dataclass(frozen=True)
